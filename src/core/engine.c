@@ -1,0 +1,1068 @@
+/* engine.c: the simulation engine of MODEL.md §2. One decision point per step, with a skip over
+ * stretches where provably nothing changes; the choices MODEL.md leaves open are in docs/ENGINE.md.
+ *
+ * Data structures, chosen so a step costs O(running) at worst and most steps far less:
+ *   - waiting queue: binary heap ordered by (policy key, arrival, input index);
+ *   - running set: array sorted by estimated completion e0 = k + est, so the lookahead check is one
+ *     scan from the latest completion down with running suffix sums;
+ *   - actual completions: min-heap by completion step (stale entries of evicted residencies are
+ *     skipped lazily);
+ *   - the batch's memory as an affine function of time: sum(s - k) + t * count. */
+#include "kvscope/engine.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvscope/rng.h"
+
+#define NEVER INT64_MAX
+
+enum { RNG_STREAM_NOISE = 1, RNG_STREAM_FLIP = 2 };
+
+typedef struct {
+    int64_t k;        /* latest admission, -1 if never */
+    int64_t start;    /* first admission, -1 if never */
+    int64_t finish;   /* -1 until done */
+    int64_t done;     /* tokens produced in residencies before the latest admission */
+    int64_t e0;       /* running: estimated completion k + est at admission */
+    int64_t c;        /* running: actual completion of this residency */
+    uint64_t seq;     /* admission sequence number (eviction order) */
+    size_t seg;       /* running: index of the open segment */
+    uint32_t evictions;
+    uint8_t state;    /* kvs_req_state */
+} req_state;
+
+typedef struct {
+    int64_t key, arrival;
+    uint32_t req;
+} qent;
+
+typedef struct {
+    int64_t e0;  /* estimated completion */
+    int64_t b;   /* s_r - k: the request holds b + u tokens in step u (kept here so the lookahead
+                  * scan reads one contiguous array) */
+    uint32_t req;
+} rent;
+
+typedef struct {
+    int64_t c;
+    uint32_t req;
+} cent;
+
+struct kvs_engine {
+    const kvs_workload *w;
+    size_t n;
+    int64_t M;
+    kvs_config cfg;
+    int64_t now;
+    bool keep_history;
+
+    /* static, derived once from the workload and seed */
+    int64_t *base_pred;   /* predicted-mode base estimate per request */
+    uint8_t *is_long;     /* onebit class after flips */
+    int64_t proxy_short, proxy_long, theta;
+    uint32_t *by_arrival; /* request indices sorted by (arrival, index) */
+    int64_t max_output;
+
+    /* dynamic */
+    req_state *r;
+    size_t next_arrival;
+    qent *q;
+    size_t q_len;
+    rent *run;
+    size_t run_len;
+    cent *ch;
+    size_t ch_len, ch_cap;
+    int64_t A; /* sum over running of (s_r - k) */
+    int64_t C; /* running count */
+    /* The head of the queue provably fails the lookahead check at every decision point up to this
+     * one, as long as the running set and the queue stay as they are (-1: nothing known). */
+    int64_t head_blocked_through;
+    uint64_t seq;
+
+    int64_t mem_now, peak, volume_done, tokens_generated, evictions;
+    size_t completed;
+    int64_t latency_sum, latency_max, ttft_sum;
+    size_t ttft_n;
+    int64_t *lat;        /* latencies in completion order */
+    int64_t *lat_sorted; /* cache: sorted copy of lat[0..lat_sorted_n) */
+    size_t lat_sorted_n;
+    int64_t volume_total;
+
+    kvs_block block;
+
+    kvs_segment *seg;
+    size_t seg_len, seg_cap;
+    kvs_switch *sw;
+    size_t sw_len, sw_cap;
+};
+
+/* ---------------------------------------------------------------- allocation */
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "kvscope: out of memory (%zu bytes)\n", n);
+        abort();
+    }
+    return p;
+}
+
+static void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "kvscope: out of memory (%zu x %zu bytes)\n", count, size);
+        abort();
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "kvscope: out of memory (%zu bytes)\n", n);
+        abort();
+    }
+    return q;
+}
+
+static void *xdup(const void *p, size_t n)
+{
+    void *q = xmalloc(n);
+    if (n)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* ---------------------------------------------------------------- estimates and keys */
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static int64_t base_estimate(const kvs_engine *e, size_t i)
+{
+    switch (e->cfg.information) {
+    case KVS_INFO_EXACT: return e->w->requests[i].output;
+    case KVS_INFO_PREDICTED: return e->base_pred[i];
+    case KVS_INFO_ONEBIT: return e->is_long[i] ? e->proxy_long : e->proxy_short;
+    case KVS_INFO_NONE: break;
+    }
+    return -1;
+}
+
+static int64_t residency_prompt(const kvs_engine *e, size_t i)
+{
+    return e->w->requests[i].prompt + e->r[i].done;
+}
+
+/* The estimate of the remaining output at (re-)admission, capped at what could still fit. */
+static int64_t residency_estimate(const kvs_engine *e, size_t i)
+{
+    int64_t base = base_estimate(e, i);
+    if (base < 0)
+        return -1;
+    int64_t est = max64(1, base - e->r[i].done);
+    return min64(est, e->M - residency_prompt(e, i));
+}
+
+static int64_t policy_key(const kvs_engine *e, size_t i)
+{
+    int64_t s = residency_prompt(e, i), o;
+    switch (e->cfg.policy) {
+    case KVS_POLICY_FCFS: return e->w->requests[i].arrival;
+    case KVS_POLICY_SJF: return residency_estimate(e, i);
+    case KVS_POLICY_SVF:
+        o = residency_estimate(e, i);
+        return o < 0 ? -1 : kvs_volume(s, o);
+    case KVS_POLICY_SPF: return s;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- waiting heap */
+
+static bool q_less(const qent *a, const qent *b)
+{
+    if (a->key != b->key)
+        return a->key < b->key;
+    if (a->arrival != b->arrival)
+        return a->arrival < b->arrival;
+    return a->req < b->req;
+}
+
+static void q_sift_up(qent *q, size_t i)
+{
+    qent x = q[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!q_less(&x, &q[p]))
+            break;
+        q[i] = q[p];
+        i = p;
+    }
+    q[i] = x;
+}
+
+static void q_sift_down(qent *q, size_t len, size_t i)
+{
+    qent x = q[i];
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        const qent *best = &x;
+        if (l < len && q_less(&q[l], best)) {
+            m = l;
+            best = &q[l];
+        }
+        if (l + 1 < len && q_less(&q[l + 1], best))
+            m = l + 1;
+        if (m == i)
+            break;
+        q[i] = q[m];
+        i = m;
+    }
+    q[i] = x;
+}
+
+static void q_push(kvs_engine *e, size_t i)
+{
+    qent x = {policy_key(e, i), e->w->requests[i].arrival, (uint32_t)i};
+    e->q[e->q_len] = x;
+    q_sift_up(e->q, e->q_len++);
+}
+
+static void q_pop(kvs_engine *e)
+{
+    e->q[0] = e->q[--e->q_len];
+    if (e->q_len)
+        q_sift_down(e->q, e->q_len, 0);
+}
+
+static void q_rekey(kvs_engine *e)
+{
+    for (size_t j = 0; j < e->q_len; j++)
+        e->q[j].key = policy_key(e, e->q[j].req);
+    for (size_t j = e->q_len / 2; j-- > 0;)
+        q_sift_down(e->q, e->q_len, j);
+}
+
+/* ---------------------------------------------------------------- completion heap */
+
+static void ch_push(kvs_engine *e, int64_t c, uint32_t req)
+{
+    if (e->ch_len == e->ch_cap) {
+        e->ch_cap = e->ch_cap ? 2 * e->ch_cap : 64;
+        e->ch = xrealloc(e->ch, e->ch_cap * sizeof *e->ch);
+    }
+    size_t i = e->ch_len++;
+    cent x = {c, req};
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (e->ch[p].c <= c)
+            break;
+        e->ch[i] = e->ch[p];
+        i = p;
+    }
+    e->ch[i] = x;
+}
+
+static void ch_pop(kvs_engine *e)
+{
+    cent x = e->ch[--e->ch_len];
+    size_t i = 0, len = e->ch_len;
+    if (!len)
+        return;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        int64_t best = x.c;
+        if (l < len && e->ch[l].c < best) {
+            m = l;
+            best = e->ch[l].c;
+        }
+        if (l + 1 < len && e->ch[l + 1].c < best)
+            m = l + 1;
+        if (m == i)
+            break;
+        e->ch[i] = e->ch[m];
+        i = m;
+    }
+    e->ch[i] = x;
+}
+
+/* Drop entries of residencies that ended by eviction; return the next real completion or NEVER. */
+static int64_t ch_next(kvs_engine *e)
+{
+    while (e->ch_len) {
+        const cent *top = &e->ch[0];
+        const req_state *rs = &e->r[top->req];
+        if (rs->state == KVS_REQ_RUNNING && rs->c == top->c)
+            return top->c;
+        ch_pop(e);
+    }
+    return NEVER;
+}
+
+/* ---------------------------------------------------------------- running set */
+
+static size_t run_lower_bound(const kvs_engine *e, int64_t e0)
+{
+    size_t lo = 0, hi = e->run_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->run[mid].e0 < e0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void run_insert(kvs_engine *e, int64_t e0, int64_t b, uint32_t req)
+{
+    size_t pos = run_lower_bound(e, e0 + 1); /* after equal keys: admission order within a group */
+    memmove(&e->run[pos + 1], &e->run[pos], (e->run_len - pos) * sizeof *e->run);
+    e->run[pos].e0 = e0;
+    e->run[pos].b = b;
+    e->run[pos].req = req;
+    e->run_len++;
+}
+
+static void run_remove(kvs_engine *e, uint32_t req)
+{
+    size_t pos = run_lower_bound(e, e->r[req].e0);
+    while (pos < e->run_len && e->run[pos].req != req)
+        pos++;
+    assert(pos < e->run_len);
+    memmove(&e->run[pos], &e->run[pos + 1], (e->run_len - pos - 1) * sizeof *e->run);
+    e->run_len--;
+}
+
+static int rent_cmp(const void *a, const void *b)
+{
+    const rent *x = a, *y = b;
+    if (x->e0 != y->e0)
+        return x->e0 < y->e0 ? -1 : 1;
+    return x->req < y->req ? -1 : x->req > y->req;
+}
+
+/* The estimated completion of running request i's residency; with no estimate, its actual one
+ * (the array order then only serves removal). */
+static int64_t residency_e0(const kvs_engine *e, size_t i)
+{
+    int64_t est = residency_estimate(e, i);
+    return est < 0 ? e->r[i].c : e->r[i].k + est;
+}
+
+/* ---------------------------------------------------------------- history */
+
+static void seg_open(kvs_engine *e, uint32_t req, int64_t k, int64_t prompt)
+{
+    if (!e->keep_history)
+        return;
+    if (e->seg_len == e->seg_cap) {
+        e->seg_cap = e->seg_cap ? 2 * e->seg_cap : 64;
+        e->seg = xrealloc(e->seg, e->seg_cap * sizeof *e->seg);
+    }
+    kvs_segment s = {req, 0, k, KVS_OPEN, prompt};
+    e->r[req].seg = e->seg_len;
+    e->seg[e->seg_len++] = s;
+}
+
+static void seg_close(kvs_engine *e, uint32_t req, int64_t end, bool evicted)
+{
+    if (!e->keep_history)
+        return;
+    kvs_segment *s = &e->seg[e->r[req].seg];
+    s->end = end;
+    s->evicted = evicted;
+}
+
+/* ---------------------------------------------------------------- creation */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sort request indices by (arrival, index) with a stable merge sort (qsort is not stable). */
+static void sort_by_arrival(const kvs_request *req, uint32_t *idx, uint32_t *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    sort_by_arrival(req, idx, tmp, h);
+    sort_by_arrival(req, idx + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = req[idx[j]].arrival < req[idx[i]].arrival ? idx[j++] : idx[i++];
+    while (i < h)
+        tmp[k++] = idx[i++];
+    while (j < n)
+        tmp[k++] = idx[j++];
+    memcpy(idx, tmp, n * sizeof *idx);
+}
+
+static int64_t mean_half_up(int64_t sum, int64_t count)
+{
+    return (2 * sum + count) / (2 * count);
+}
+
+static void derive_estimates(kvs_engine *e)
+{
+    const kvs_workload *w = e->w;
+    const kvs_info_params *ip = &w->info;
+    size_t n = e->n;
+    kvs_rng noise, flip;
+    kvs_rng_seed(&noise, w->seed, RNG_STREAM_NOISE);
+    kvs_rng_seed(&flip, w->seed, RNG_STREAM_FLIP);
+
+    int64_t theta = ip->theta;
+    if (theta < 0) {
+        int64_t *outs = xmalloc(n * sizeof *outs);
+        for (size_t i = 0; i < n; i++)
+            outs[i] = w->requests[i].output;
+        qsort(outs, n, sizeof *outs, cmp_i64);
+        theta = n ? outs[(n - 1) / 2] : 0;
+        free(outs);
+    }
+    e->theta = theta;
+
+    int64_t short_sum = 0, short_n = 0, long_sum = 0, long_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kvs_request *rq = &w->requests[i];
+        double z = kvs_rng_normal(&noise);
+        double x = (double)rq->output * exp(ip->sigma * z);
+        if (!(x < (double)e->M))
+            x = (double)e->M;
+        e->base_pred[i] = rq->predicted >= 1 ? rq->predicted : max64(1, llround(x));
+
+        bool is_long = rq->output > theta;
+        if (is_long) {
+            long_sum += rq->output;
+            long_n++;
+        } else {
+            short_sum += rq->output;
+            short_n++;
+        }
+        double u = kvs_rng_uniform(&flip);
+        e->is_long[i] = (uint8_t)(is_long ^ (u < ip->flip_probability));
+    }
+    e->proxy_short = ip->short_estimate >= 1 ? ip->short_estimate
+                     : short_n                ? mean_half_up(short_sum, short_n)
+                                              : max64(1, theta);
+    e->proxy_long = ip->long_estimate >= 1 ? ip->long_estimate
+                    : long_n                ? mean_half_up(long_sum, long_n)
+                                            : theta + 1;
+}
+
+kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, size_t n)
+{
+    char reason[512];
+    if (kvs_workload_validate(w, reason, sizeof reason) != (size_t)-1) {
+        if (why && n)
+            snprintf(why, n, "%s", reason);
+        return NULL;
+    }
+    if (!kvs_config_valid(cfg, why, n))
+        return NULL;
+
+    kvs_engine *e = xcalloc(1, sizeof *e);
+    e->w = w;
+    e->n = w->count;
+    e->M = w->memory;
+    e->cfg = cfg;
+    e->keep_history = true;
+    e->head_blocked_through = -1;
+    size_t cnt = e->n;
+    e->base_pred = xmalloc(cnt * sizeof *e->base_pred);
+    e->is_long = xmalloc(cnt * sizeof *e->is_long);
+    e->by_arrival = xmalloc(cnt * sizeof *e->by_arrival);
+    e->r = xcalloc(cnt, sizeof *e->r);
+    e->q = xmalloc(cnt * sizeof *e->q);
+    e->run = xmalloc(cnt * sizeof *e->run);
+    e->lat = xmalloc(cnt * sizeof *e->lat);
+    e->lat_sorted = xmalloc(cnt * sizeof *e->lat_sorted);
+
+    uint32_t *tmp = xmalloc(cnt * sizeof *tmp);
+    for (size_t i = 0; i < cnt; i++)
+        e->by_arrival[i] = (uint32_t)i;
+    sort_by_arrival(w->requests, e->by_arrival, tmp, cnt);
+    free(tmp);
+
+    for (size_t i = 0; i < cnt; i++) {
+        req_state *rs = &e->r[i];
+        rs->k = rs->start = rs->finish = -1;
+        rs->state = KVS_REQ_PENDING;
+        e->volume_total += kvs_volume(w->requests[i].prompt, w->requests[i].output);
+        e->max_output = max64(e->max_output, w->requests[i].output);
+    }
+    derive_estimates(e);
+    e->block.memory_budget = e->M;
+    return e;
+}
+
+void kvs_engine_free(kvs_engine *e)
+{
+    if (!e)
+        return;
+    free(e->base_pred);
+    free(e->is_long);
+    free(e->by_arrival);
+    free(e->r);
+    free(e->q);
+    free(e->run);
+    free(e->ch);
+    free(e->lat);
+    free(e->lat_sorted);
+    free(e->seg);
+    free(e->sw);
+    free(e);
+}
+
+kvs_engine *kvs_engine_clone(const kvs_engine *e)
+{
+    kvs_engine *c = xdup(e, sizeof *e);
+    size_t n = e->n;
+    c->base_pred = xdup(e->base_pred, n * sizeof *e->base_pred);
+    c->is_long = xdup(e->is_long, n * sizeof *e->is_long);
+    c->by_arrival = xdup(e->by_arrival, n * sizeof *e->by_arrival);
+    c->r = xdup(e->r, n * sizeof *e->r);
+    c->q = xdup(e->q, n * sizeof *e->q);
+    c->run = xdup(e->run, n * sizeof *e->run);
+    c->ch = xdup(e->ch, e->ch_cap * sizeof *e->ch);
+    c->lat = xdup(e->lat, n * sizeof *e->lat);
+    c->lat_sorted = xdup(e->lat_sorted, n * sizeof *e->lat_sorted);
+    c->seg = xdup(e->seg, e->seg_cap * sizeof *e->seg);
+    c->sw = xdup(e->sw, e->sw_cap * sizeof *e->sw);
+    return c;
+}
+
+void kvs_engine_keep_history(kvs_engine *e, bool keep)
+{
+    e->keep_history = keep;
+}
+
+/* ---------------------------------------------------------------- config switches */
+
+int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
+{
+    if (!kvs_config_valid(cfg, NULL, 0))
+        return -1;
+    bool info_changed = cfg.information != e->cfg.information;
+    bool order_changed = info_changed || cfg.policy != e->cfg.policy;
+    if (cfg.policy == e->cfg.policy && cfg.admission == e->cfg.admission && !info_changed)
+        return 0;
+    e->cfg = cfg;
+    e->head_blocked_through = -1;
+
+    if (e->sw_len && e->sw[e->sw_len - 1].at == e->now) {
+        e->sw[e->sw_len - 1].cfg = cfg; /* two switches at one decision point: the last counts */
+    } else {
+        if (e->sw_len == e->sw_cap) {
+            e->sw_cap = e->sw_cap ? 2 * e->sw_cap : 8;
+            e->sw = xrealloc(e->sw, e->sw_cap * sizeof *e->sw);
+        }
+        e->sw[e->sw_len].at = e->now;
+        e->sw[e->sw_len++].cfg = cfg;
+    }
+
+    if (info_changed) {
+        for (size_t j = 0; j < e->run_len; j++) {
+            uint32_t i = e->run[j].req;
+            e->r[i].e0 = residency_e0(e, i);
+            e->run[j].e0 = e->r[i].e0;
+        }
+        qsort(e->run, e->run_len, sizeof *e->run, rent_cmp);
+    }
+    if (order_changed)
+        q_rekey(e);
+    return 0;
+}
+
+kvs_config kvs_engine_config(const kvs_engine *e) { return e->cfg; }
+
+size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out)
+{
+    *out = e->sw;
+    return e->sw_len;
+}
+
+/* ---------------------------------------------------------------- one decision point */
+
+/* MODEL.md §5 lookahead: would admitting j at t keep the estimated memory within M at every
+ * estimated completion point? Scans the running set (which already holds this decision point's
+ * admissions U) from the latest estimated completion down, with j merged in at its place. */
+static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
+{
+    int64_t est_j = residency_estimate(e, j);
+    int64_t e_j = t + est_j; /* >= t + 1 */
+    int64_t b_j = residency_prompt(e, j) - t;
+    int64_t A = 0, C = 0;
+    bool j_in = false;
+    size_t i = e->run_len;
+    int64_t fail_u = -1, fail_mem = 0, blocked_through = -1;
+    while (i > 0 || !j_in) {
+        int64_t u = j_in ? INT64_MIN : e_j;
+        if (i > 0)
+            u = max64(u, max64(e->run[i - 1].e0, t + 1));
+        while (i > 0 && max64(e->run[i - 1].e0, t + 1) == u) {
+            A += e->run[i - 1].b;
+            C++;
+            i--;
+        }
+        if (!j_in && e_j == u) {
+            A += b_j;
+            C++;
+            j_in = true;
+        }
+        int64_t mem = A + u * C;
+        if (mem > e->M) {
+            fail_u = u; /* keep going: report the earliest failing point */
+            fail_mem = mem;
+            /* With the batch unchanged, a point u >= t+2 of the running set stays a check point
+             * until u-1, and j's share of it (s_j + u - t') shrinks by one per decision point,
+             * so this point keeps failing through min(t + excess - 1, u - 1). A point where j
+             * is not counted (u > e_j) fails on the running set alone until u - 1. */
+            int64_t through = u - 1;
+            if (j_in && t + (mem - e->M) - 1 < through)
+                through = t + (mem - e->M) - 1;
+            if (u >= t + 2 && through > blocked_through)
+                blocked_through = through;
+        }
+    }
+    if (fail_u < 0)
+        return true;
+    e->head_blocked_through = blocked_through;
+    e->block.kind = KVS_BLOCK_LOOKAHEAD;
+    e->block.req = j;
+    e->block.decided_at = t;
+    e->block.at_step = fail_u;
+    e->block.tokens = fail_mem;
+    return false;
+}
+
+static bool current_fits(kvs_engine *e, uint32_t j, int64_t t)
+{
+    int64_t mem = e->A + (t + 1) * e->C + residency_prompt(e, j) + 1;
+    if (mem <= e->M)
+        return true;
+    e->block.kind = KVS_BLOCK_CURRENT;
+    e->block.req = j;
+    e->block.decided_at = t;
+    e->block.at_step = t + 1;
+    e->block.tokens = mem;
+    return false;
+}
+
+static void admit(kvs_engine *e, uint32_t i, int64_t t)
+{
+    req_state *rs = &e->r[i];
+    const kvs_request *rq = &e->w->requests[i];
+    int64_t s = residency_prompt(e, i);
+    rs->k = t;
+    if (rs->start < 0) {
+        rs->start = t;
+        e->ttft_sum += t + 1 - rq->arrival;
+        e->ttft_n++;
+    }
+    rs->seq = ++e->seq;
+    rs->c = t + (rq->output - rs->done);
+    rs->state = KVS_REQ_RUNNING;
+    rs->e0 = residency_e0(e, i);
+    run_insert(e, rs->e0, s - t, i);
+    ch_push(e, rs->c, i);
+    e->A += s - t;
+    e->C++;
+    e->head_blocked_through = -1;
+    seg_open(e, i, t, s);
+}
+
+static void evict(kvs_engine *e, uint32_t i, int64_t t)
+{
+    req_state *rs = &e->r[i];
+    e->A -= residency_prompt(e, i) - rs->k;
+    e->C--;
+    e->head_blocked_through = -1;
+    run_remove(e, i);
+    seg_close(e, i, t, true);
+    rs->done += t - rs->k; /* recompute: the tokens it produced become part of its prompt */
+    rs->state = KVS_REQ_WAITING;
+    rs->evictions++;
+    e->evictions++;
+    q_push(e, i);
+}
+
+/* Phase 1 of decision point t, done as soon as step t has run so that the state "at t" already
+ * shows these requests as done. */
+static void complete_due(kvs_engine *e)
+{
+    int64_t t = e->now;
+    while (ch_next(e) <= t) {
+        uint32_t i = e->ch[0].req;
+        ch_pop(e);
+        req_state *rs = &e->r[i];
+        assert(rs->c == t);
+        e->A -= residency_prompt(e, i) - rs->k;
+        e->C--;
+        e->head_blocked_through = -1;
+        run_remove(e, i);
+        seg_close(e, i, t, false);
+        rs->done = e->w->requests[i].output;
+        rs->finish = t;
+        rs->state = KVS_REQ_DONE;
+        int64_t lat = t - e->w->requests[i].arrival;
+        e->lat[e->completed++] = lat;
+        e->latency_sum += lat;
+        e->latency_max = max64(e->latency_max, lat);
+    }
+}
+
+/* Run steps now+1 .. now+count with the batch unchanged (no decision in between changes it);
+ * the completions due at the new now are left to complete_due. */
+static void advance_clock(kvs_engine *e, int64_t count)
+{
+    int64_t t0 = e->now, t1 = t0 + count;
+    /* sum over u = t0+1..t1 of m0 + (u - t0) * C, with m0 the batch's memory extended to t0 */
+    int64_t m0 = e->A + t0 * e->C;
+    if (e->C)
+        e->volume_done += count * m0 + e->C * (count * (count + 1) / 2);
+    e->tokens_generated += count * e->C;
+    e->mem_now = e->A + t1 * e->C;
+    assert(e->mem_now <= e->M);
+    e->peak = max64(e->peak, e->mem_now);
+    e->now = t1;
+}
+
+static void run_steps(kvs_engine *e, int64_t count)
+{
+    advance_clock(e, count);
+    complete_due(e);
+}
+
+static void decide(kvs_engine *e)
+{
+    int64_t t = e->now;
+    const kvs_request *req = e->w->requests;
+
+    /* 2. arrivals */
+    while (e->next_arrival < e->n && req[e->by_arrival[e->next_arrival]].arrival == t) {
+        uint32_t i = e->by_arrival[e->next_arrival++];
+        e->r[i].state = KVS_REQ_WAITING;
+        q_push(e, i);
+    }
+
+    /* 3-4. head-of-line admission in policy order */
+    e->block.kind = KVS_BLOCK_NONE;
+    while (e->q_len) {
+        uint32_t j = e->q[0].req;
+        bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, j, t)
+                                                          : lookahead_fits(e, j, t);
+        if (!fits)
+            break;
+        q_pop(e);
+        admit(e, j, t);
+    }
+
+    /* 5. overflow: evict the most recently admitted until step t+1 fits */
+    while (e->A + (t + 1) * e->C > e->M) {
+        uint32_t victim = e->run[0].req;
+        for (size_t k = 1; k < e->run_len; k++)
+            if (e->r[e->run[k].req].seq > e->r[victim].seq)
+                victim = e->run[k].req;
+        evict(e, victim, t);
+    }
+}
+
+void kvs_engine_step(kvs_engine *e)
+{
+    if (kvs_engine_done(e))
+        return;
+    decide(e);
+    run_steps(e, 1); /* 6. step t+1 */
+}
+
+/* The first decision point d >= now at which something may happen, assuming nothing happens
+ * before it: an arrival, a completion, an overflow, or (for the lookahead rule, whose answer can
+ * change with time alone) any decision point while someone waits. */
+static int64_t next_event(kvs_engine *e)
+{
+    int64_t t = e->now;
+    int64_t d = ch_next(e);
+    if (e->next_arrival < e->n)
+        d = min64(d, e->w->requests[e->by_arrival[e->next_arrival]].arrival);
+    if (e->q_len) {
+        if (e->cfg.admission == KVS_ADMIT_LOOKAHEAD) {
+            if (e->head_blocked_through < t)
+                return t;
+            d = min64(d, e->head_blocked_through + 1);
+        } else
+        /* current rule: memory only grows until a completion, so a head that does not fit now
+         * will not fit before d */
+        if (e->A + (t + 1) * e->C + residency_prompt(e, e->q[0].req) + 1 <= e->M)
+            return t;
+    }
+    if (e->C > 0) /* first d with A + (d+1)C > M */
+        d = min64(d, (e->M - e->A) / e->C);
+    return max64(d, t);
+}
+
+/* Jump from now to d > now where decisions now..d-1 change nothing. */
+static void skip_to(kvs_engine *e, int64_t d)
+{
+    advance_clock(e, d - e->now);
+    /* what decision point d-1 would have recorded for the head, with the batch it saw (before
+     * the completions due at d) */
+    e->block.kind = KVS_BLOCK_NONE;
+    if (e->q_len) {
+        bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, e->q[0].req, d - 1)
+                                                          : lookahead_fits(e, e->q[0].req, d - 1);
+        assert(!fits);
+        (void)fits;
+    }
+    complete_due(e);
+}
+
+void kvs_engine_advance_to(kvs_engine *e, int64_t t)
+{
+    while (e->now < t && !kvs_engine_done(e)) {
+        int64_t d = next_event(e);
+        if (d > e->now)
+            skip_to(e, min64(d, t));
+        else
+            kvs_engine_step(e);
+    }
+}
+
+void kvs_engine_run(kvs_engine *e)
+{
+    kvs_engine_advance_to(e, NEVER);
+}
+
+bool kvs_engine_done(const kvs_engine *e)
+{
+    return e->completed == e->n;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+int64_t kvs_engine_now(const kvs_engine *e) { return e->now; }
+int64_t kvs_engine_memory_budget(const kvs_engine *e) { return e->M; }
+int64_t kvs_engine_memory(const kvs_engine *e) { return e->mem_now; }
+size_t kvs_engine_request_count(const kvs_engine *e) { return e->n; }
+const kvs_workload *kvs_engine_workload(const kvs_engine *e) { return e->w; }
+
+/* Bring the sorted-latency cache up to date (a cache, so it may change under a const engine). */
+static const int64_t *sorted_latencies(const kvs_engine *ce)
+{
+    kvs_engine *e = (kvs_engine *)ce;
+    size_t have = e->lat_sorted_n, all = e->completed;
+    if (have < all) {
+        /* sort the new tail in place (lat's order is not used elsewhere), then merge backwards */
+        qsort(e->lat + have, all - have, sizeof *e->lat, cmp_i64);
+        size_t i = have, j = all - have, k = all;
+        const int64_t *tail = e->lat + have;
+        while (j > 0) {
+            if (i > 0 && e->lat_sorted[i - 1] > tail[j - 1])
+                e->lat_sorted[--k] = e->lat_sorted[--i];
+            else
+                e->lat_sorted[--k] = tail[--j];
+        }
+        e->lat_sorted_n = all;
+    }
+    return e->lat_sorted;
+}
+
+/* Nearest rank: the value of rank ceil(p*n/100). */
+static int64_t percentile(const int64_t *sorted, size_t n, int p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = ((size_t)p * n + 99) / 100;
+    if (rank < 1)
+        rank = 1;
+    return sorted[rank - 1];
+}
+
+void kvs_engine_counters(const kvs_engine *e, kvs_counters *o)
+{
+    memset(o, 0, sizeof *o);
+    o->now = e->now;
+    o->memory = e->mem_now;
+    o->memory_budget = e->M;
+    o->peak_memory = e->peak;
+    o->pending = e->n - e->next_arrival;
+    o->waiting = e->q_len;
+    o->running = (size_t)e->C;
+    o->completed = e->completed;
+    o->total = e->n;
+    o->volume_done = e->volume_done;
+    o->volume_total = e->volume_total;
+    o->tokens_generated = e->tokens_generated;
+    o->evictions = e->evictions;
+    o->latency_sum = e->latency_sum;
+    if (e->completed) {
+        const int64_t *s = sorted_latencies(e);
+        o->latency_mean = (double)e->latency_sum / (double)e->completed;
+        o->latency_p50 = percentile(s, e->completed, 50);
+        o->latency_p90 = percentile(s, e->completed, 90);
+        o->latency_p99 = percentile(s, e->completed, 99);
+        o->latency_max = e->latency_max;
+    }
+    if (e->ttft_n)
+        o->ttft_mean = (double)e->ttft_sum / (double)e->ttft_n;
+}
+
+const char *kvs_req_state_name(kvs_req_state s)
+{
+    switch (s) {
+    case KVS_REQ_PENDING: return "pending";
+    case KVS_REQ_WAITING: return "waiting";
+    case KVS_REQ_RUNNING: return "running";
+    case KVS_REQ_DONE: return "done";
+    }
+    return "?";
+}
+
+void kvs_engine_request(const kvs_engine *e, size_t i, kvs_req_info *o)
+{
+    const req_state *rs = &e->r[i];
+    const kvs_request *rq = &e->w->requests[i];
+    memset(o, 0, sizeof *o);
+    o->state = (kvs_req_state)rs->state;
+    o->arrival = rq->arrival;
+    o->prompt = rq->prompt;
+    o->output = rq->output;
+    o->volume = kvs_volume(rq->prompt, rq->output);
+    o->start = rs->start;
+    o->admitted = rs->k;
+    o->finish = rs->finish;
+    o->evictions = rs->evictions;
+    o->residency_prompt = residency_prompt(e, i);
+    o->key = policy_key(e, i);
+    o->latency = rs->finish >= 0 ? rs->finish - rq->arrival : -1;
+    o->ttft = rs->start >= 0 ? rs->start + 1 - rq->arrival : -1;
+    switch (o->state) {
+    case KVS_REQ_PENDING:
+        o->estimate = residency_estimate(e, i);
+        o->waited = -1;
+        break;
+    case KVS_REQ_WAITING:
+        o->generated = rs->done;
+        o->estimate = residency_estimate(e, i);
+        o->waited = e->now - rq->arrival - rs->done; /* every step not waiting made one token */
+        break;
+    case KVS_REQ_RUNNING: {
+        int64_t g = e->now - rs->k;
+        int64_t est = residency_estimate(e, i);
+        o->generated = rs->done + g;
+        o->tokens = o->residency_prompt + g;
+        o->estimate = est < 0 ? -1 : max64(est, g + 1);
+        o->waited = rs->k - rq->arrival - rs->done;
+        break;
+    }
+    case KVS_REQ_DONE:
+        o->generated = rq->output;
+        o->estimate = 0;
+        o->waited = rs->finish - rq->arrival - rq->output;
+        break;
+    }
+}
+
+size_t kvs_engine_queue_length(const kvs_engine *e) { return e->q_len; }
+
+size_t kvs_engine_queue_head(const kvs_engine *e, kvs_queue_entry *out, size_t max)
+{
+    /* Best-first walk of the heap: a small frontier heap of positions in e->q. */
+    if (max > e->q_len)
+        max = e->q_len;
+    if (max == 0)
+        return 0;
+    size_t *front = xmalloc((2 * max + 1) * sizeof *front);
+    size_t flen = 0, got = 0;
+    front[flen++] = 0;
+    while (got < max && flen) {
+        size_t best = 0;
+        /* the frontier is small (<= 2*max); a linear min keeps the code simple */
+        for (size_t k = 1; k < flen; k++)
+            if (q_less(&e->q[front[k]], &e->q[front[best]]))
+                best = k;
+        size_t pos = front[best];
+        front[best] = front[--flen];
+        out[got].req = e->q[pos].req;
+        out[got].key = e->q[pos].key;
+        got++;
+        if (2 * pos + 1 < e->q_len)
+            front[flen++] = 2 * pos + 1;
+        if (2 * pos + 2 < e->q_len)
+            front[flen++] = 2 * pos + 2;
+    }
+    free(front);
+    return got;
+}
+
+void kvs_engine_block(const kvs_engine *e, kvs_block *out)
+{
+    *out = e->block;
+    out->memory_budget = e->M;
+}
+
+char *kvs_block_describe(const kvs_block *b, char *buf, size_t n)
+{
+    switch (b->kind) {
+    case KVS_BLOCK_NONE:
+        snprintf(buf, n, "nothing is blocked");
+        break;
+    case KVS_BLOCK_LOOKAHEAD:
+        snprintf(buf, n, "at step %" PRId64 " the batch would hold %" PRId64 " tokens > M = %" PRId64,
+                 b->at_step, b->tokens, b->memory_budget);
+        break;
+    case KVS_BLOCK_CURRENT:
+        snprintf(buf, n, "step %" PRId64 " would hold %" PRId64 " tokens > M = %" PRId64, b->at_step,
+                 b->tokens, b->memory_budget);
+        break;
+    }
+    return buf;
+}
+
+size_t kvs_engine_segments(const kvs_engine *e, const kvs_segment **out)
+{
+    *out = e->seg;
+    return e->seg_len;
+}
+
+int64_t kvs_engine_max_segment_length(const kvs_engine *e) { return e->max_output; }
+
+void kvs_engine_summary(const kvs_engine *e, kvs_summary *o)
+{
+    kvs_counters c;
+    kvs_engine_counters(e, &c);
+    memset(o, 0, sizeof *o);
+    o->requests = e->n;
+    o->completed = e->completed;
+    int64_t makespan = 0;
+    for (size_t i = 0; i < e->n; i++)
+        makespan = max64(makespan, e->r[i].finish);
+    o->makespan = makespan;
+    o->total_latency = e->latency_sum;
+    o->mean_latency = c.latency_mean;
+    o->p50_latency = c.latency_p50;
+    o->p90_latency = c.latency_p90;
+    o->p99_latency = c.latency_p99;
+    o->max_latency = c.latency_max;
+    o->mean_ttft = c.ttft_mean;
+    o->total_volume = e->volume_total;
+    o->peak_memory = e->peak;
+    /* steps 1..makespan; when done, now == makespan */
+    if (makespan > 0 && e->now == makespan)
+        o->mean_memory_utilization = (double)e->volume_done / ((double)e->M * (double)makespan);
+    else if (e->now > 0)
+        o->mean_memory_utilization = (double)e->volume_done / ((double)e->M * (double)e->now);
+    o->evictions = e->evictions;
+}
