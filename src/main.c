@@ -1,0 +1,899 @@
+/* main.c: the kvscope command line. It parses arguments, loads the scenario, resolves the config
+ * and hands over to the UI (interactive view) or to the engine and the report writers (`run`,
+ * `compare`). No scheduling logic lives here. */
+#include <errno.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/atomic.h"
+#include "io/report.h"
+#include "io/scenario.h"
+#include "kvscope/config.h"
+#include "kvscope/engine.h"
+#include "ui/ui.h"
+
+#ifndef KVS_VERSION
+#define KVS_VERSION "0.0.0-dev"
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef enum { CMD_VIEW, CMD_RUN, CMD_COMPARE, CMD_HELP } command;
+#define CMD_BIT(c) (1u << (c))
+static const char *const command_names[] = {"", "run", "compare", "help"};
+
+typedef enum {
+    F_POLICY, F_POLICIES, F_ADMISSION, F_INFORMATION, F_MEMORY, F_SEED, F_FORMAT, F_OUTPUT,
+    F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_COUNT
+} flag_id;
+
+typedef struct {
+    const char *name;   /* long name without "--" */
+    char short_name;    /* or 0 */
+    const char *value;  /* the value's name in --help, or NULL for a switch */
+    unsigned commands;  /* where it is allowed (CMD_BIT mask) */
+    const char *help;
+} flag_spec;
+
+#define ALL_SCENARIO_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
+#define REPORT_CMDS (CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
+#define EVERYWHERE (ALL_SCENARIO_CMDS | CMD_BIT(CMD_HELP))
+
+static const flag_spec flags[F_COUNT] = {
+    [F_POLICY] = {"policy", 0, "P", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN),
+                  "a policy or preset from POLICIES below"},
+    [F_POLICIES] = {"policies", 0, "P,P,...", CMD_BIT(CMD_COMPARE),
+                    "compare only: the list to run (default: all seven)"},
+    [F_ADMISSION] = {"admission", 0, "A", ALL_SCENARIO_CMDS,
+                     "lookahead or current (overrides a preset's)"},
+    [F_INFORMATION] = {"information", 0, "I", ALL_SCENARIO_CMDS,
+                       "exact, predicted, onebit or none (overrides too)"},
+    [F_MEMORY] = {"memory", 0, "M", ALL_SCENARIO_CMDS,
+                  "budget M in tokens (overrides the scenario's)"},
+    [F_SEED] = {"seed", 0, "N", ALL_SCENARIO_CMDS,
+                "random seed >= 0 (overrides the scenario's)"},
+    [F_FORMAT] = {"format", 0, "F", REPORT_CMDS, "text (default), json or csv"},
+    [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS,
+                  "write the report to FILE (atomically), not stdout"},
+    [F_NO_COLOR] = {"no-color", 0, NULL, CMD_BIT(CMD_VIEW),
+                    "no colours (also when NO_COLOR is set)"},
+    [F_ASCII] = {"ascii", 0, NULL, CMD_BIT(CMD_VIEW),
+                 "ASCII drawing only (forced in non-UTF-8 locales)"},
+    [F_NO_MOUSE] = {"no-mouse", 0, NULL, CMD_BIT(CMD_VIEW), "do not capture the mouse"},
+    [F_SPEED] = {"speed", 0, "N", CMD_BIT(CMD_VIEW), "initial speed in steps per second (> 0)"},
+    [F_PAUSED] = {"paused", 0, NULL, CMD_BIT(CMD_VIEW), "start paused"},
+    [F_HELP] = {"help", 'h', NULL, EVERYWHERE, "show this help and exit"},
+    [F_VERSION] = {"version", 0, NULL, EVERYWHERE, "print the version and exit"},
+};
+
+#define DEFAULT_COMPARE "fcfs,sjf,svf,spf,mcsf,svf-1bit,vllm"
+
+typedef struct {
+    command cmd;
+    bool cmd_given;           /* "run"/"compare"/"help" was named */
+    const char *scenario;     /* NULL: none given */
+    const char *help_topic;   /* `kvscope help run`: "run" */
+    bool seen[F_COUNT];
+    const char *value[F_COUNT];
+} args;
+
+/* ---------------------------------------------------------------- messages */
+
+static void hint_help(command cmd)
+{
+    if (cmd == CMD_RUN || cmd == CMD_COMPARE)
+        fprintf(stderr, "Try 'kvscope %s --help' for more information.\n", command_names[cmd]);
+    else
+        fprintf(stderr, "Try 'kvscope --help' for more information.\n");
+}
+
+/* A usage error: the message, the hint, and exit status 2. */
+static int usage_error(command cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kvscope: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    hint_help(cmd);
+    return EXIT_USAGE;
+}
+
+/* Edit distance, for "did you mean" on mistyped flags and names. Short strings only. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static const char *closest_flag(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = 3; /* farther than two edits is not a typo */
+    for (int i = 0; i < F_COUNT; i++) {
+        size_t d = edit_distance(name, flags[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = flags[i].name;
+        }
+    }
+    return best;
+}
+
+static const char *closest_choice(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (int i = 0; i < KVS_CHOICE_COUNT; i++) {
+        size_t d = edit_distance(name, kvs_choice_at(i)->name);
+        if (d < best_d) {
+            best_d = d;
+            best = kvs_choice_at(i)->name;
+        }
+    }
+    return best;
+}
+
+/* ---------------------------------------------------------------- help */
+
+static void print_flag(FILE *f, int i)
+{
+    char left[48];
+    const char *v = flags[i].value;
+    if (flags[i].short_name)
+        snprintf(left, sizeof left, "-%c, --%s%s%s", flags[i].short_name, flags[i].name,
+                 v ? " " : "", v ? v : "");
+    else
+        snprintf(left, sizeof left, "    --%s%s%s", flags[i].name, v ? " " : "", v ? v : "");
+    fprintf(f, "  %-24s %s\n", left, flags[i].help);
+}
+
+/* The options of one command. */
+static void print_flags(FILE *f, command cmd)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (flags[i].commands & CMD_BIT(cmd))
+            print_flag(f, i);
+}
+
+/* The options whose set of commands is exactly `mask` (to group them in the general help). */
+static void print_flags_exactly(FILE *f, unsigned mask)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (flags[i].commands == mask)
+            print_flag(f, i);
+}
+
+static void print_policies(FILE *f)
+{
+    fputs("POLICIES (--policy, --policies)\n", f);
+    for (int i = 0; i < KVS_CHOICE_COUNT; i++) {
+        const kvs_choice *c = kvs_choice_at(i);
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    }
+}
+
+static void print_exit_statuses(FILE *f)
+{
+    fputs("EXIT STATUS\n"
+          "  0  success\n"
+          "  1  runtime failure (cannot write the output, out of memory)\n"
+          "  2  bad input or usage (unknown option, bad number, invalid scenario or configuration,\n"
+          "     interactive view without a terminal)\n",
+          f);
+}
+
+static void print_help(FILE *f, command topic)
+{
+    switch (topic) {
+    case CMD_RUN:
+        fputs("Usage: kvscope run SCENARIO [OPTIONS]\n\n"
+              "Simulate SCENARIO (a YAML file, or - for standard input) to completion without the\n"
+              "interactive view and write a report: a text summary, or JSON (summary, config and\n"
+              "one object per request) or CSV (one row per request).\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_RUN);
+        fputc('\n', f);
+        print_policies(f);
+        fputs("\nEXAMPLES\n"
+              "  kvscope run scenarios/classroom.yaml\n"
+              "  kvscope run trace.yaml --policy mcsf --format json -o report.json\n"
+              "  kvscope run trace.yaml --policy sjf --information predicted --format csv\n\n",
+              f);
+        print_exit_statuses(f);
+        return;
+    case CMD_COMPARE:
+        fputs("Usage: kvscope compare SCENARIO [OPTIONS]\n\n"
+              "Simulate SCENARIO once per policy or preset on the same workload and print one row\n"
+              "of summary metrics per run; '*' marks the best value of each column (text format).\n"
+              "Each row starts from the scenario's config like 'kvscope run --policy P'. With the\n"
+              "default list, rows made invalid by --information none (or --admission lookahead\n"
+              "with it) are skipped with a note on standard error; a policy listed explicitly in\n"
+              "--policies must give a valid combination.\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_COMPARE);
+        fputc('\n', f);
+        print_policies(f);
+        fputs("\nEXAMPLES\n"
+              "  kvscope compare scenarios/classroom.yaml\n"
+              "  kvscope compare trace.yaml --policies fcfs,mcsf,vllm --memory 4096\n"
+              "  kvscope compare trace.yaml --information predicted --format csv -o table.csv\n\n",
+              f);
+        print_exit_statuses(f);
+        return;
+    case CMD_VIEW:
+    case CMD_HELP:
+        break;
+    }
+    fputs("kvscope " KVS_VERSION
+          ": watch LLM serving schedulers share a KV-cache memory budget.\n\n"
+          "Usage:\n"
+          "  kvscope [SCENARIO] [OPTIONS]           interactive view (default scenario if none)\n"
+          "  kvscope run SCENARIO [OPTIONS]         simulate to the end and write a report\n"
+          "  kvscope compare SCENARIO [OPTIONS]     one summary row per policy on the same workload\n"
+          "  kvscope help [run|compare]             this help, or a command's\n\n"
+          "Options may come before or after SCENARIO; --flag=value and --flag value both work;\n"
+          "'--' ends the options. SCENARIO '-' reads the scenario from standard input.\n\n"
+          "OPTIONS FOR EVERY COMMAND\n",
+          f);
+    print_flags_exactly(f, EVERYWHERE);
+    fputs("\nSCENARIO AND SCHEDULER OPTIONS\n", f);
+    print_flags_exactly(f, CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN));
+    print_flags_exactly(f, ALL_SCENARIO_CMDS);
+    fputs("\nINTERACTIVE VIEW OPTIONS\n", f);
+    print_flags_exactly(f, CMD_BIT(CMD_VIEW));
+    fputs("\nRUN AND COMPARE OPTIONS (more in 'kvscope run --help', 'kvscope compare --help')\n", f);
+    print_flags_exactly(f, REPORT_CMDS);
+    print_flags_exactly(f, CMD_BIT(CMD_COMPARE));
+    fputc('\n', f);
+    print_policies(f);
+    fputs("\nThe configuration starts from the scenario's. --policy applies a policy as the view's\n"
+          "keys do (a preset sets all three; sjf or svf on information none switch it to exact);\n"
+          "then --information and --admission override as given. A combination they make\n"
+          "invalid (sjf/svf or lookahead with information none) is refused, not repaired.\n\n"
+          "ENVIRONMENT\n"
+          "  NO_COLOR   when set and not empty, the interactive view uses no colours\n"
+          "  LANG, LC_ALL, LC_CTYPE   a non-UTF-8 locale makes the view use ASCII only\n\n"
+          "EXAMPLES\n"
+          "  kvscope                                   the bundled classroom scenario\n"
+          "  kvscope scenarios/classroom.yaml --policy vllm --paused\n"
+          "  kvscope run scenarios/classroom.yaml --format json -o report.json\n"
+          "  kvscope compare scenarios/classroom.yaml --policies fcfs,mcsf,vllm\n\n",
+          f);
+    print_exit_statuses(f);
+}
+
+/* ---------------------------------------------------------------- argument parsing */
+
+static int find_flag_long(const char *name, size_t len)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+static int find_flag_short(char c)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (flags[i].short_name && flags[i].short_name == c)
+            return i;
+    return -1;
+}
+
+static bool command_from_name(const char *s, command *out)
+{
+    for (int c = CMD_RUN; c <= CMD_HELP; c++)
+        if (strcmp(s, command_names[c]) == 0) {
+            *out = (command)c;
+            return true;
+        }
+    return false;
+}
+
+/* The command is only known once its word has been read, but a flag may come first: the
+ * command for error hints is whatever is known so far. Returns 0 or an exit status. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = CMD_VIEW;
+    bool options_done = false;
+    size_t positionals = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+            int id;
+            const char *inline_value = NULL;
+            char shown[64];
+            if (arg[1] == '-') {
+                const char *name = arg + 2;
+                const char *eq = strchr(name, '=');
+                size_t len = eq ? (size_t)(eq - name) : strlen(name);
+                id = find_flag_long(name, len);
+                snprintf(shown, sizeof shown, "--%.*s", (int)(len < 40 ? len : 40), name);
+                if (id < 0) {
+                    char base[48];
+                    snprintf(base, sizeof base, "%.*s", (int)(len < 40 ? len : 40), name);
+                    const char *near = closest_flag(base);
+                    if (near)
+                        return usage_error(a->cmd, "unknown option '%s' (did you mean --%s?)",
+                                           shown, near);
+                    return usage_error(a->cmd, "unknown option '%s'", shown);
+                }
+                if (eq)
+                    inline_value = eq + 1;
+            } else {
+                id = find_flag_short(arg[1]);
+                snprintf(shown, sizeof shown, "-%c", arg[1]);
+                if (id < 0)
+                    return usage_error(a->cmd, "unknown option '%s'", shown);
+                if (arg[2] != '\0') {
+                    if (!flags[id].value)
+                        return usage_error(a->cmd, "unknown option '%s'", arg);
+                    inline_value = arg + 2; /* -oFILE */
+                }
+            }
+            const char *value = NULL;
+            if (flags[id].value) {
+                if (inline_value) {
+                    value = inline_value;
+                } else if (i + 1 < argc) {
+                    value = argv[++i];
+                } else {
+                    return usage_error(a->cmd, "option %s needs a value (%s)", shown,
+                                       flags[id].value);
+                }
+            } else if (inline_value) {
+                return usage_error(a->cmd, "option %s takes no value", shown);
+            }
+            a->seen[id] = true;
+            a->value[id] = value; /* a repeated option: the last one wins, as usual */
+            continue;
+        }
+        /* A positional argument: the command word (first only), a help topic, or the scenario. */
+        command c;
+        if (positionals == 0 && !a->cmd_given && command_from_name(arg, &c)) {
+            a->cmd = c;
+            a->cmd_given = true;
+            continue;
+        }
+        if (a->cmd == CMD_HELP && !a->help_topic) {
+            a->help_topic = arg;
+            continue;
+        }
+        if (positionals > 0)
+            return usage_error(a->cmd, "unexpected argument '%s' (the scenario is '%s')", arg,
+                               a->scenario);
+        a->scenario = arg;
+        positionals++;
+    }
+    return 0;
+}
+
+/* Integers: digits only (no sign, no spaces, no hex), so `--seed -1` and `--memory 1e3` are
+ * errors instead of silently meaning something else. */
+static bool parse_uint64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end != '\0')
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static bool parse_positive_double(const char *s, double *out)
+{
+    if (!s || !*s || *s == ' ')
+        return false;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno == ERANGE || *end != '\0' || !isfinite(v) || v <= 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---------------------------------------------------------------- config */
+
+typedef struct {
+    bool admission_set, information_set;
+    kvs_admission admission;
+    kvs_information information;
+} config_overrides;
+
+/* The scenario's config, then the choice exactly as the UI's keys apply it (a preset sets all
+ * three; sjf/svf on information `none` switch it to `exact`), then the explicit --information and
+ * --admission as given. What the user spelt out on the command line is never repaired: an
+ * impossible result is reported by the caller (docs/ENGINE.md). */
+static kvs_config resolve_config(kvs_config base, int choice, const config_overrides *ov)
+{
+    kvs_config cfg = choice >= 0 ? kvs_config_choose(base, choice) : base;
+    if (ov->information_set)
+        cfg.information = ov->information;
+    if (ov->admission_set)
+        cfg.admission = ov->admission;
+    return cfg;
+}
+
+static void describe_config(kvs_config c, char *buf, size_t n)
+{
+    snprintf(buf, n, "policy %s, admission %s, information %s", kvs_policy_name(c.policy),
+             kvs_admission_name(c.admission), kvs_information_name(c.information));
+}
+
+static int parse_choice(command cmd, const char *name, int *out)
+{
+    int idx = kvs_choice_find(name);
+    if (idx >= 0) {
+        *out = idx;
+        return 0;
+    }
+    const char *near = closest_choice(name);
+    char list[200] = "";
+    for (int i = 0; i < KVS_CHOICE_COUNT; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", kvs_choice_at(i)->name);
+    }
+    if (near)
+        return usage_error(cmd, "unknown policy '%s' (did you mean %s?); expected one of %s", name,
+                           near, list);
+    return usage_error(cmd, "unknown policy '%s'; expected one of %s", name, list);
+}
+
+/* ---------------------------------------------------------------- options */
+
+typedef struct {
+    kvs_scenario_overrides scenario;
+    config_overrides config;
+    int choice; /* --policy, or -1 */
+    kvs_format format;
+    const char *output; /* NULL or "-": standard output */
+    kvs_ui_options ui;
+    int policies[64]; /* compare */
+    size_t npolicies;
+    bool policies_default;
+} options;
+
+static int check_and_read_options(const args *a, options *o)
+{
+    command cmd = a->cmd;
+    memset(o, 0, sizeof *o);
+    o->choice = -1;
+    o->format = KVS_FORMAT_TEXT;
+    o->ui.color = true;
+    o->ui.mouse = true;
+
+    for (int i = 0; i < F_COUNT; i++) {
+        if (!a->seen[i] || (flags[i].commands & CMD_BIT(cmd)))
+            continue;
+        const char *where = cmd == CMD_VIEW ? "the interactive view" : command_names[cmd];
+        if (i == F_POLICY && cmd == CMD_COMPARE)
+            return usage_error(cmd, "compare takes --policies LIST (comma-separated), not --policy");
+        if (i == F_POLICIES && cmd != CMD_COMPARE)
+            return usage_error(cmd, "--policies is for 'kvscope compare'; use --policy P here");
+        if (flags[i].commands == CMD_BIT(CMD_VIEW))
+            return usage_error(cmd, "--%s is an option of the interactive view, not of '%s'",
+                               flags[i].name, where);
+        return usage_error(cmd, "--%s is not an option of %s (it is for 'kvscope run' and "
+                                "'kvscope compare')",
+                           flags[i].name, where);
+    }
+
+    if (a->seen[F_POLICY]) {
+        int rc = parse_choice(cmd, a->value[F_POLICY], &o->choice);
+        if (rc)
+            return rc;
+    }
+    if (a->seen[F_ADMISSION]) {
+        if (kvs_admission_parse(a->value[F_ADMISSION], &o->config.admission) != 0)
+            return usage_error(cmd, "unknown admission '%s'; expected lookahead or current",
+                               a->value[F_ADMISSION]);
+        o->config.admission_set = true;
+    }
+    if (a->seen[F_INFORMATION]) {
+        if (kvs_information_parse(a->value[F_INFORMATION], &o->config.information) != 0)
+            return usage_error(cmd,
+                               "unknown information '%s'; expected exact, predicted, onebit or none",
+                               a->value[F_INFORMATION]);
+        o->config.information_set = true;
+    }
+    if (a->seen[F_MEMORY]) {
+        uint64_t m;
+        if (!parse_uint64(a->value[F_MEMORY], &m) || m == 0 || m > (uint64_t)KVS_MAX_MEMORY)
+            return usage_error(cmd,
+                               "--memory needs a whole number of tokens from 1 to %" PRId64
+                               ", not '%s'",
+                               KVS_MAX_MEMORY, a->value[F_MEMORY]);
+        o->scenario.memory = (int64_t)m;
+    }
+    if (a->seen[F_SEED]) {
+        if (!parse_uint64(a->value[F_SEED], &o->scenario.seed))
+            return usage_error(cmd, "--seed needs a whole number from 0 to %" PRIu64 ", not '%s'",
+                               UINT64_MAX, a->value[F_SEED]);
+        o->scenario.seed_set = true;
+    }
+    if (a->seen[F_FORMAT] && kvs_format_parse(a->value[F_FORMAT], &o->format) != 0)
+        return usage_error(cmd, "unknown format '%s'; expected text, json or csv",
+                           a->value[F_FORMAT]);
+    if (a->seen[F_OUTPUT]) {
+        if (!*a->value[F_OUTPUT])
+            return usage_error(cmd, "-o needs a file name");
+        if (strcmp(a->value[F_OUTPUT], "-") != 0)
+            o->output = a->value[F_OUTPUT];
+    }
+    if (a->seen[F_SPEED] && !parse_positive_double(a->value[F_SPEED], &o->ui.speed))
+        return usage_error(cmd, "--speed needs a number of steps per second > 0, not '%s'",
+                           a->value[F_SPEED]);
+    o->ui.paused = a->seen[F_PAUSED];
+    o->ui.ascii = a->seen[F_ASCII];
+    o->ui.mouse = !a->seen[F_NO_MOUSE];
+    const char *no_color = getenv("NO_COLOR");
+    o->ui.color = !a->seen[F_NO_COLOR] && !(no_color && *no_color);
+
+    if (cmd == CMD_COMPARE) {
+        const char *list = a->seen[F_POLICIES] ? a->value[F_POLICIES] : DEFAULT_COMPARE;
+        o->policies_default = !a->seen[F_POLICIES];
+        const char *p = list;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char name[64];
+            if (len == 0 || len >= sizeof name)
+                return usage_error(cmd, "--policies needs a comma-separated list such as %s, "
+                                        "not '%s'",
+                                   DEFAULT_COMPARE, list);
+            memcpy(name, p, len);
+            name[len] = '\0';
+            if (o->npolicies == sizeof o->policies / sizeof o->policies[0])
+                return usage_error(cmd, "--policies lists too many entries");
+            int rc = parse_choice(cmd, name, &o->policies[o->npolicies]);
+            if (rc)
+                return rc;
+            o->npolicies++;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- scenario */
+
+/* `-` reads the scenario from standard input (for pipelines and generated scenarios). */
+static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs_scenario *sc)
+{
+    kvs_error err;
+    memset(&err, 0, sizeof err);
+    memset(sc, 0, sizeof *sc);
+    int rc;
+    if (!path) {
+        rc = kvs_scenario_load_default(ov, sc, &err);
+    } else if (strcmp(path, "-") == 0) {
+        size_t cap = 1 << 16, len = 0;
+        char *buf = malloc(cap);
+        while (buf) {
+            size_t got = fread(buf + len, 1, cap - len, stdin);
+            len += got;
+            if (got == 0)
+                break;
+            if (len == cap) {
+                char *bigger = realloc(buf, cap * 2);
+                if (!bigger) {
+                    free(buf);
+                    buf = NULL;
+                    break;
+                }
+                buf = bigger;
+                cap *= 2;
+            }
+        }
+        if (!buf) {
+            fprintf(stderr, "kvscope: out of memory reading the scenario from standard input\n");
+            return EXIT_RUNTIME;
+        }
+        if (ferror(stdin)) {
+            fprintf(stderr, "kvscope: cannot read the scenario from standard input: %s\n",
+                    strerror(errno));
+            free(buf);
+            return EXIT_RUNTIME;
+        }
+        rc = kvs_scenario_load_string("<stdin>", buf, len, ov, sc, &err);
+        free(buf);
+    } else {
+        rc = kvs_scenario_load(path, ov, sc, &err);
+    }
+    if (rc != 0) {
+        kvs_error_print(stderr, &err);
+        kvs_error_clear(&err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Resolve and check the config of a single run. Returns 0 or an exit status. */
+static int single_config(command cmd, const kvs_scenario *sc, const options *o, kvs_config *out)
+{
+    kvs_config cfg = resolve_config(sc->config, o->choice, &o->config);
+    char why[300], desc[120];
+    if (!kvs_config_valid(cfg, why, sizeof why)) {
+        describe_config(cfg, desc, sizeof desc);
+        fprintf(stderr, "kvscope: invalid configuration (%s): %s\n", desc, why);
+        hint_help(cmd);
+        return EXIT_USAGE;
+    }
+    *out = cfg;
+    return 0;
+}
+
+static kvs_report_meta report_meta(const kvs_scenario *sc)
+{
+    kvs_report_meta m;
+    m.scenario = sc->name;
+    m.step_ms = sc->step_ms;
+    m.dropped = (int64_t)sc->dropped;
+    return m;
+}
+
+/* ---------------------------------------------------------------- output */
+
+typedef struct {
+    kvs_format format;
+    const kvs_engine *engine;
+    const kvs_report_meta *meta;
+    /* compare */
+    const kvs_compare_info *info;
+    const kvs_compare_row *rows;
+    size_t nrows;
+} report_job;
+
+static int write_run_report(FILE *f, void *ctx)
+{
+    const report_job *j = ctx;
+    return kvs_report_write(f, j->format, j->engine, j->meta);
+}
+
+static int write_compare_report(FILE *f, void *ctx)
+{
+    const report_job *j = ctx;
+    return kvs_compare_write(f, j->format, j->info, j->rows, j->nrows);
+}
+
+/* To `path` atomically, or to standard output. Returns 0 or EXIT_RUNTIME (message printed). */
+static int deliver(const char *path, kvs_write_fn fn, report_job *job)
+{
+    if (path) {
+        char why[512];
+        if (kvs_write_atomic(path, fn, job, why, sizeof why) != 0) {
+            fprintf(stderr, "kvscope: %s\n", why);
+            return EXIT_RUNTIME;
+        }
+        return 0;
+    }
+    errno = 0;
+    int rc = fn(stdout, job);
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = -1;
+    if (rc != 0 || ferror(stdout)) {
+        fprintf(stderr, "kvscope: cannot write the report to standard output: %s\n",
+                errno ? strerror(errno) : "write error");
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static int cmd_run(const args *a, const options *o)
+{
+    if (!a->scenario)
+        return usage_error(CMD_RUN, "run needs a scenario file, e.g. kvscope run "
+                                    "scenarios/classroom.yaml");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+    kvs_config cfg;
+    rc = single_config(CMD_RUN, &sc, o, &cfg);
+    if (rc) {
+        kvs_scenario_free(&sc);
+        return rc;
+    }
+    char why[512] = "";
+    kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
+    if (!e) {
+        fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
+        kvs_scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    kvs_engine_keep_history(e, false); /* a report never draws */
+    kvs_engine_run(e);
+    kvs_report_meta meta = report_meta(&sc);
+    report_job job = {.format = o->format, .engine = e, .meta = &meta};
+    rc = deliver(o->output, write_run_report, &job);
+    kvs_engine_free(e);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+static int cmd_compare(const args *a, const options *o)
+{
+    if (!a->scenario)
+        return usage_error(CMD_COMPARE, "compare needs a scenario file, e.g. kvscope compare "
+                                        "scenarios/classroom.yaml");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+
+    kvs_compare_row *rows = calloc(o->npolicies, sizeof *rows);
+    if (!rows) {
+        fprintf(stderr, "kvscope: out of memory\n");
+        kvs_scenario_free(&sc);
+        return EXIT_RUNTIME;
+    }
+    size_t n = 0;
+    rc = 0;
+    for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
+        int idx = o->policies[i];
+        const char *name = kvs_choice_at(idx)->name;
+        kvs_config cfg = resolve_config(sc.config, idx, &o->config);
+        char why[300], desc[120];
+        if (!kvs_config_valid(cfg, why, sizeof why)) {
+            describe_config(cfg, desc, sizeof desc);
+            if (o->policies_default) {
+                fprintf(stderr, "kvscope: note: skipped %s (%s): %s\n", name, desc, why);
+                continue;
+            }
+            fprintf(stderr, "kvscope: invalid configuration for %s (%s): %s\n", name, desc, why);
+            hint_help(CMD_COMPARE);
+            rc = EXIT_USAGE;
+            break;
+        }
+        kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
+        if (!e) {
+            fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why);
+            rc = EXIT_USAGE;
+            break;
+        }
+        kvs_engine_keep_history(e, false);
+        kvs_engine_run(e);
+        rows[n].name = name;
+        rows[n].config = cfg;
+        kvs_engine_summary(e, &rows[n].summary);
+        n++;
+        kvs_engine_free(e);
+    }
+    if (rc == 0 && n == 0) {
+        fprintf(stderr, "kvscope: no policy in the list can run with this configuration\n");
+        hint_help(CMD_COMPARE);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0) {
+        kvs_compare_info info = {.meta = report_meta(&sc),
+                                 .memory = sc.workload.memory,
+                                 .seed = sc.workload.seed};
+        report_job job = {.format = o->format, .info = &info, .rows = rows, .nrows = n};
+        rc = deliver(o->output, write_compare_report, &job);
+    }
+    free(rows);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+/* Is the locale's character set UTF-8 ("UTF-8", "utf8", ...)? */
+static bool locale_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    if (!cs)
+        return false;
+    char norm[16];
+    size_t k = 0;
+    for (const char *p = cs; *p && k + 1 < sizeof norm; p++)
+        if (*p != '-' && *p != '_')
+            norm[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    norm[k] = '\0';
+    return strcmp(norm, "utf8") == 0;
+}
+
+static int cmd_view(const args *a, options *o)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "kvscope: the interactive view needs a terminal; for scripts use: "
+                        "kvscope run SCENARIO --format json\n");
+        return EXIT_USAGE;
+    }
+    /* Only the view takes the locale from the environment (ncursesw needs it for wide
+     * characters); reports stay in the C locale so their bytes never depend on it. */
+    setlocale(LC_ALL, "");
+    if (!locale_is_utf8())
+        o->ui.ascii = true;
+
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+    kvs_config cfg;
+    rc = single_config(CMD_VIEW, &sc, o, &cfg);
+    if (rc == 0)
+        rc = kvs_ui_run(&sc, cfg, &o->ui);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+
+    if (a.seen[F_VERSION]) {
+        printf("kvscope %s\n", KVS_VERSION);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    }
+    if (a.cmd == CMD_HELP || a.seen[F_HELP]) {
+        command topic = a.cmd;
+        if (a.cmd == CMD_HELP && a.help_topic) {
+            if (!command_from_name(a.help_topic, &topic) || topic == CMD_HELP)
+                return usage_error(CMD_HELP, "no help on '%s'; try 'kvscope help run' or "
+                                             "'kvscope help compare'",
+                                   a.help_topic);
+        }
+        print_help(stdout, topic);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    }
+
+    options o;
+    rc = check_and_read_options(&a, &o);
+    if (rc)
+        return rc;
+    switch (a.cmd) {
+    case CMD_RUN: return cmd_run(&a, &o);
+    case CMD_COMPARE: return cmd_compare(&a, &o);
+    case CMD_VIEW: return cmd_view(&a, &o);
+    case CMD_HELP: break;
+    }
+    return EXIT_USAGE;
+}
