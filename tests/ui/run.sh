@@ -1,0 +1,382 @@
+#!/bin/sh
+# tests/ui/run.sh KVSCOPE: drive the real kvscope in tmux (a private server, no user config) and
+# check what is on the screen. Waits poll the screen with a timeout instead of sleeping, so the
+# suite is as fast as the machine allows. Prints "ui: N passed, M failed"; non-zero on failure.
+set -u
+[ $# -eq 1 ] || { echo "usage: $0 KVSCOPE" >&2; exit 2; }
+case $1 in /*) kvs=$1 ;; *) kvs=$(pwd)/$1 ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+for tool in tmux python3; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "ui: $tool is missing (sh scripts/deps.sh test)" >&2; exit 1; }
+done
+sock=kvs-test-$$
+tmp=$(mktemp -d)
+trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+tiny="$here/tiny.yaml"
+pass=0
+fail=0
+
+T() { tmux -L "$sock" "$@"; }
+screen() { T capture-pane -p -t "$1" 2>/dev/null; }
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() {
+    fail=$((fail + 1))
+    echo "FAIL $1"
+    if [ -n "${2:-}" ]; then screen "$2" | sed 's/^/     | /'; fi
+}
+
+# wait_for SESSION TEXT [SECONDS]: poll until TEXT is on the screen; 1 on timeout.
+wait_for() {
+    n=$(( ${3:-5} * 50 ))
+    while [ "$n" -gt 0 ]; do
+        screen "$1" | grep -qF -- "$2" && return 0
+        sleep 0.02
+        n=$((n - 1))
+    done
+    return 1
+}
+
+# wait_gone SESSION TEXT [SECONDS]: poll until TEXT has left the screen.
+wait_gone() {
+    n=$(( ${3:-5} * 50 ))
+    while [ "$n" -gt 0 ]; do
+        screen "$1" | grep -qF -- "$2" || return 0
+        sleep 0.02
+        n=$((n - 1))
+    done
+    return 1
+}
+
+# start SESSION ARGS...: kvscope alone in a 120x40 pane, ASCII and no colour so that the screen
+# text says everything.
+start() {
+    s=$1
+    shift
+    T -f /dev/null new-session -d -s "$s" -x 120 -y 40 \
+        "cd '$root' && exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' $*"
+    T set-option -t "$s" remain-on-exit on >/dev/null
+    wait_for "$s" "? help" 5
+}
+
+# shell SESSION: an interactive sh in a pane, to check that the terminal works after kvscope.
+shell() {
+    T -f /dev/null new-session -d -s "$1" -x 120 -y 40 "cd '$root' && env PS1='$ ' TERM=tmux-256color LANG=C.UTF-8 sh -i"
+    wait_for "$1" '$' 5
+}
+
+# restored SESSION: the pane is back in the normal screen, cursor shown, mouse and keypad off.
+restored() {
+    st=$(T display -p -t "$1" '#{alternate_on}#{cursor_flag}#{mouse_any_flag}')
+    [ "$st" = "010" ]
+}
+
+stop() { T kill-session -t "$1" 2>/dev/null; }
+
+# kvs_pid SESSION: the kvscope started from the pane's shell.
+kvs_pid() {
+    sh_pid=$(T display -p -t "$1" '#{pane_pid}')
+    for p in $(pgrep -P "$sh_pid"); do
+        case $(cat "/proc/$p/comm" 2>/dev/null) in kvscope*) echo "$p"; return 0 ;; esac
+    done
+    return 1
+}
+
+# ---- stepping, the clock and the picture ----
+s=step
+if start $s "'$tiny' --paused --ascii --no-color"; then
+    ok "starts paused at t=0 on the tiny scenario"
+else
+    bad "starts paused at t=0 on the tiny scenario" $s
+fi
+
+T send-keys -t $s -N 10 Right
+if wait_for $s "stepped to t=10" && screen $s | grep -q "t=10 " && screen $s | grep -q "memory *70 / 100"; then
+    ok "ten steps: t=10 and memory 70 / 100 (big alone holds 60 + 10)"
+else
+    bad "ten steps: t=10 and memory 70 / 100" $s
+fi
+
+if out=$(screen $s | python3 "$here/screen.py" height 70 100); then
+    ok "canvas: the column of step 10 is stacked to 70 of 100 tokens"
+else
+    bad "canvas: the column of step 10 is stacked to 70 of 100 tokens ($out)" $s
+fi
+
+T send-keys -t $s Left
+if wait_for $s "back to t=9" && screen $s | grep -q "t=9 " && screen $s | grep -q "memory *69 / 100"; then
+    ok "Left steps back exactly one (t=9, memory 69)"
+else
+    bad "Left steps back exactly one" $s
+fi
+
+T send-keys -t $s Right
+if wait_for $s "stepped to t=10" && screen $s | grep -q "memory *70 / 100"; then
+    ok "Right steps forward exactly one (t=10 again)"
+else
+    bad "Right steps forward exactly one" $s
+fi
+
+T send-keys -t $s -N 10 Left
+if wait_for $s "back to t=0" && screen $s | grep -q "t=0 "; then
+    T send-keys -t $s Left
+    if wait_for $s "already at t=0"; then
+        ok "stepping back reaches t=0 and stops there"
+    else
+        bad "stepping back stops at t=0" $s
+    fi
+else
+    bad "stepping back reaches t=0" $s
+fi
+
+# Space runs, Space pauses; the clock moves in between.
+T send-keys -t $s Space
+wait_for $s "running at" 3
+sleep 0.3
+T send-keys -t $s Space
+if wait_for $s "paused at t=" && ! screen $s | grep -q "t=0 "; then
+    ok "Space runs and pauses (the clock moved)"
+else
+    bad "Space runs and pauses" $s
+fi
+stop $s
+
+# ---- a policy switch reorders the queue and is marked on the time axis ----
+s=switch
+start $s "'$tiny' --paused --ascii --no-color" >/dev/null
+T send-keys -t $s Right
+wait_for $s "stepped to t=1"
+before=$(screen $s | python3 "$here/screen.py" queue | tr '\n' ' ')
+if [ "$before" = "x y z " ]; then
+    ok "fcfs queue order: x y z"
+else
+    bad "fcfs queue order: x y z (got '$before')" $s
+fi
+T send-keys -t $s 3
+if wait_for $s "switched to svf at t=1"; then
+    after=$(screen $s | python3 "$here/screen.py" queue | tr '\n' ' ')
+    if [ "$after" = "y z x " ]; then
+        ok "after '3' (svf) the queue is in volume order: y z x"
+    else
+        bad "svf queue order: y z x (got '$after')" $s
+    fi
+else
+    bad "'3' switches to svf" $s
+fi
+T send-keys -t $s -N 5 Right
+if wait_for $s "stepped to t=6" && screen $s | grep -q "svf@1" && screen $s | grep -q "svf | lookahead | exact"; then
+    ok "the switch is marked 'svf@1' on the canvas and shown in the counters"
+else
+    bad "the switch marker 'svf@1'" $s
+fi
+T send-keys -t $s i i i
+if wait_for $s "switched to none" && screen $s | grep -q "admission lookahead -> current"; then
+    ok "'i' to information none says what it repaired (admission -> current, policy -> fcfs)"
+else
+    bad "'i' to none reports the repair" $s
+fi
+T send-keys -t $s a
+if wait_for $s "refused:"; then
+    ok "'a' refuses lookahead while information is none"
+else
+    bad "'a' refuses lookahead with information none" $s
+fi
+stop $s
+
+# ---- help, views, resize ----
+s=misc
+start $s "'$tiny' --paused --ascii --no-color" >/dev/null
+T send-keys -t $s '?'
+if wait_for $s "any key closes"; then
+    T send-keys -t $s x
+    if wait_gone $s "any key closes"; then ok "? opens the help and a key closes it"; else bad "help closes" $s; fi
+else
+    bad "? opens the help" $s
+fi
+T send-keys -t $s -N 12 Right
+wait_for $s "stepped to t=12"
+T send-keys -t $s v
+if wait_for $s "lanes 1-1 of 1"; then ok "v shows lanes (one per request)"; else bad "v shows lanes" $s; fi
+T send-keys -t $s Tab
+if wait_for $s "selected request big" && wait_for $s "request big | running"; then
+    ok "Tab selects the running request and the inspector shows it"
+else
+    bad "Tab selects a request" $s
+fi
+T send-keys -t $s Escape v
+wait_for $s "stacked:"
+# Clicks, as the X10 mouse reports a terminal sends (button 1 press, then release).
+click() { # SESSION X Y (0-based screen cell)
+    T send-keys -t "$1" -l "$(printf '\033[M %b%b' "\\0$(printf %o $(($2 + 33)))" "\\0$(printf %o $(($3 + 33)))")"
+    T send-keys -t "$1" -l "$(printf '\033[M#%b%b' "\\0$(printf %o $(($2 + 33)))" "\\0$(printf %o $(($3 + 33)))")"
+}
+set -- $(screen $s | python3 "$here/screen.py" queue-rows | sed -n 2p)
+if [ "${2:-}" = y ]; then
+    click $s 100 "$1"
+    if wait_for $s "selected request y" && wait_for $s "request y | waiting"; then
+        ok "a click on a queue row selects that request"
+    else
+        bad "a click on a queue row selects that request" $s
+    fi
+else
+    bad "the queue's second row is y (got '$*')" $s
+fi
+click $s 10 30
+if wait_for $s "selected request big"; then ok "a click on a band selects its request"; else bad "a click on a band selects it" $s; fi
+T send-keys -t $s Escape
+wait_for $s "selection cleared"
+T resize-window -t $s -x 40 -y 12
+if wait_for $s "terminal too small: 40x12" && wait_for $s "at least 64x18"; then
+    ok "at 40x12 it says the terminal is too small and what it needs"
+else
+    bad "too-small message at 40x12" $s
+fi
+T resize-window -t $s -x 120 -y 40
+if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+    ok "back to 120x40 it draws again (no crash)"
+else
+    bad "redraw after resize" $s
+fi
+for size in "64 18" "100 30" "300 100" "1 1" "90 50"; do
+    set -- $size
+    T resize-window -t $s -x "$1" -y "$2"
+    sleep 0.05
+done
+T resize-window -t $s -x 120 -y 40
+if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+    ok "survives a series of resizes (64x18, 100x30, 300x100, 1x1, 90x50)"
+else
+    bad "survives a series of resizes" $s
+fi
+stop $s
+
+# ---- a thousand random keys, clicks and resizes on the default scenario: still alive ----
+s=monkey
+if start $s "--paused"; then
+    python3 - "$sock" "$s" <<'EOF2'
+import random, subprocess, sys
+sock, s = sys.argv[1], sys.argv[2]
+rng = random.Random(20240611)
+keys = ["Space", "Right", "Left", "l", "h", "+", "-", "p", "P", "a", "i", "v", "z", "Z", "f",
+        "PgUp", "PgDn", "Home", "End", "Tab", "BTab", "Escape", "Up", "Down", "j", "k", "r",
+        "?", "F1", "C-l", "x", "1", "2", "3", "4", "5", "6", "7"]
+def tmux(*a):
+    subprocess.run(["tmux", "-L", sock] + list(a), capture_output=True)
+for i in range(1000):
+    roll = rng.random()
+    if roll < 0.02:
+        tmux("resize-window", "-t", s, "-x", str(rng.randint(1, 220)), "-y", str(rng.randint(1, 70)))
+    elif roll < 0.12:
+        b = rng.choice([0, 64, 65])  # click, wheel up, wheel down
+        x, y = rng.randint(0, 119), rng.randint(0, 39)
+        tmux("send-keys", "-t", s, "-l", "\x1b[M" + chr(32 + b) + chr(33 + x) + chr(33 + y))
+        tmux("send-keys", "-t", s, "-l", "\x1b[M#" + chr(33 + x) + chr(33 + y))
+    else:
+        tmux("send-keys", "-t", s, rng.choice(keys))
+tmux("resize-window", "-t", s, "-x", "120", "-y", "40")
+EOF2
+    # Close the help if the last keys left it open, then ask for a known status.
+    T send-keys -t $s Escape Escape
+    sleep 0.2
+    if [ "$(T display -p -t $s '#{pane_dead}')" = 0 ] && T send-keys -t $s 1 && wait_for $s "fcfs"; then
+        T send-keys -t $s q
+        # The pane closes before tmux has reaped the process: wait for its exit status.
+        n=100
+        while [ $n -gt 0 ] && [ -z "$(T display -p -t $s '#{pane_dead_status}')" ]; do
+            sleep 0.03
+            n=$((n - 1))
+        done
+        if [ "$(T display -p -t $s '#{pane_dead} #{pane_dead_status}')" = "1 0" ]; then
+            ok "1000 random keys, clicks and resizes: still answering, q exits 0"
+        else
+            bad "after random input q exits 0 ($(T display -p -t $s '#{pane_dead} #{pane_dead_status}'))" $s
+        fi
+    else
+        bad "alive after 1000 random keys, clicks and resizes" $s
+    fi
+else
+    bad "starts on the default scenario" $s
+fi
+stop $s
+
+# ---- leaving: q, SIGTERM, SIGINT and a crash all give the terminal back ----
+s=quit
+shell $s
+T send-keys -t $s "'$kvs' '$tiny' --paused; echo \"exit=\$?\"" Enter
+if wait_for $s "? help"; then
+    T send-keys -t $s q
+    if wait_for $s "exit=0" && restored $s; then
+        T send-keys -t $s "echo al""ive" Enter
+        if wait_for $s "alive"; then ok "q quits with 0 and the shell answers (screen, cursor, mouse restored)"; else bad "shell answers after q" $s; fi
+    else
+        bad "q restores the terminal" $s
+    fi
+else
+    bad "kvscope starts from a shell" $s
+fi
+
+# A shell abandons the rest of a command list when its job dies of SIGINT, so the exit status is
+# asked for by a command of its own.
+check_signal() { # NAME SIGNAL EXIT-STATUS
+    T send-keys -t $s "clear; '$kvs' '$tiny'" Enter
+    if ! wait_for $s "? help"; then bad "$1: kvscope starts" $s; return; fi
+    pid=$(kvs_pid $s) || { bad "$1: cannot find kvscope's pid" $s; return; }
+    if [ "$2" = INT ]; then T send-keys -t $s C-c; else kill -"$2" "$pid"; fi
+    wait_gone $s "? help"
+    T send-keys -t $s "echo \"exit=\$?\"" Enter
+    if wait_for $s "exit=$3" && restored $s; then
+        T send-keys -t $s "echo st""ill-$1" Enter
+        if wait_for $s "still-$1"; then ok "$1 restores the terminal (exit $3)"; else bad "shell answers after $1" $s; fi
+    else
+        bad "$1 restores the terminal (want exit=$3, normal screen, cursor on, mouse off)" $s
+    fi
+}
+check_signal SIGTERM TERM 143
+check_signal SIGINT INT 130
+check_signal SIGHUP HUP 129
+check_signal SIGSEGV SEGV 139
+stop $s
+
+# ---- responsiveness at max speed on 20 000 requests ----
+s=big
+if start $s "'$here/big.yaml' --paused --ascii --no-color"; then
+    T send-keys -t $s Space
+    T send-keys -t $s -N 20 +
+    if wait_for $s "speed: max"; then
+        sleep 0.3
+        ms=$(python3 - "$sock" "$s" <<'EOF'
+import subprocess, sys, time
+sock, s = sys.argv[1], sys.argv[2]
+def screen():
+    return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", s],
+                          capture_output=True, text=True).stdout
+best = None
+for key, want in (("p", "switched to"), ("v", "lanes:"), ("v", "stacked:")):
+    t0 = time.monotonic()
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", s, key])
+    while want not in screen():
+        if time.monotonic() - t0 > 5:
+            print(-1)
+            sys.exit(0)
+    dt = (time.monotonic() - t0) * 1000
+    best = dt if best is None else max(best, dt)
+print(int(best))
+EOF
+)
+        # The UI answers within 50 ms; tmux and the polling add their own delay on top.
+        if [ "$ms" -ge 0 ] && [ "$ms" -lt 300 ]; then
+            ok "keys answered at max speed on 20000 requests (slowest ${ms} ms incl. tmux)"
+        else
+            bad "keys answered at max speed on 20000 requests (took ${ms} ms)" $s
+        fi
+    else
+        bad "+ reaches max speed" $s
+    fi
+else
+    bad "starts on 20000 requests" $s
+fi
+stop $s
+
+echo "ui: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
