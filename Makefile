@@ -75,7 +75,7 @@ run: deps
 
 # The whole suite. The sanitizer pass rebuilds everything in build-san/ so the two never mix.
 test: deps-test
-	@$(MAKE) --no-print-directory all unit-test golden-test ui-test
+	@$(MAKE) --no-print-directory all unit-test golden-test ui-test $(EXTRA_TESTS)
 	@$(MAKE) --no-print-directory san-test
 	@echo "make test: all suites passed"
 
@@ -113,5 +113,10 @@ install: kvscope
 
 clean:
 	rm -rf build build-san kvscope
+
+# Feature areas (fuzzing, examples, ...) keep their targets in mk/*.mk; each may append a target
+# name to EXTRA_TESTS to have `make test` run it.
+EXTRA_TESTS =
+-include $(sort $(wildcard mk/*.mk))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
