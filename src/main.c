@@ -602,6 +602,7 @@ static int check_and_read_options(const args *a, options *o)
 /* ---------------------------------------------------------------- scenario */
 
 /* `-` reads the scenario from standard input (for pipelines and generated scenarios). */
+#define SCENARIO_MAX_BYTES ((size_t)1 << 30) /* as in scenario.c */
 static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs_scenario *sc)
 {
     kvs_error err;
@@ -613,11 +614,24 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
     } else if (strcmp(path, "-") == 0) {
         size_t cap = 1 << 16, len = 0;
         char *buf = malloc(cap);
+        bool too_big = false;
         while (buf) {
             size_t got = fread(buf + len, 1, cap - len, stdin);
+            /* As for a file (scenario.c): YAML never holds a NUL, so stop after the first one
+             * and let the parser point at it; and never read more than 1 GiB. Without these,
+             * `kvscope run - </dev/zero` grew until the OOM killer ended it. */
+            const char *nul = got ? memchr(buf + len, '\0', got) : NULL;
+            if (nul != NULL) {
+                len = (size_t)(nul - buf) + 1;
+                break;
+            }
             len += got;
             if (got == 0)
                 break;
+            if (len == cap && cap >= SCENARIO_MAX_BYTES) {
+                too_big = true;
+                break;
+            }
             if (len == cap) {
                 char *bigger = realloc(buf, cap * 2);
                 if (!bigger) {
@@ -632,6 +646,12 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         if (!buf) {
             fprintf(stderr, "kvscope: out of memory reading the scenario from standard input\n");
             return EXIT_RUNTIME;
+        }
+        if (too_big) {
+            fprintf(stderr, "<stdin>: error: the input is larger than 1 GiB: a scenario is "
+                    "hand-written YAML; is this a trace?\n");
+            free(buf);
+            return EXIT_USAGE;
         }
         if (ferror(stdin)) {
             fprintf(stderr, "kvscope: cannot read the scenario from standard input: %s\n",
