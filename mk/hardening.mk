@@ -75,3 +75,9 @@ $(B)/fuzz/replay-%: tests/fuzz/*.c tests/fuzz/fuzz.h $(LIBAPP) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) $(APP_CPPFLAGS) -Itests/fuzz $(call fuzz_def,$*) -o $@ \
 	  tests/fuzz/replay.c $(call fuzz_src,$*) $(LIBAPP) $(LIBCORE) $(PKG_LIBS) -lm
+
+# ---- the hostile-input catalogue ----
+bad-test: kvscope
+	@sh tests/bad/run.sh ./kvscope
+
+EXTRA_TESTS += bad-test fuzz-replay
