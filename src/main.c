@@ -765,7 +765,8 @@ static int cmd_run(const args *a, const options *o)
     if (!e) {
         fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
         kvs_scenario_free(&sc);
-        return EXIT_USAGE;
+        /* the scenario was validated: only memory can be missing */
+        return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
     kvs_engine_run(e);
@@ -814,7 +815,7 @@ static int cmd_compare(const args *a, const options *o)
         kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
         if (!e) {
             fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why);
-            rc = EXIT_USAGE;
+            rc = strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
             break;
         }
         kvs_engine_keep_history(e, false);
