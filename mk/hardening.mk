@@ -81,3 +81,9 @@ bad-test: kvscope
 	@sh tests/bad/run.sh ./kvscope
 
 EXTRA_TESTS += bad-test fuzz-replay
+
+# ---- limits and atomic -o ----
+limits-test: kvscope
+	@sh tests/limits/run.sh ./kvscope
+
+EXTRA_TESTS += limits-test
