@@ -87,3 +87,10 @@ limits-test: kvscope
 	@sh tests/limits/run.sh ./kvscope
 
 EXTRA_TESTS += limits-test
+
+# ---- terminal safety beyond tests/ui/run.sh (SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGQUIT, Ctrl-Z) ----
+ui-safety-test: kvscope
+	@sh tests/ui/safety.sh ./kvscope
+
+EXTRA_TESTS += ui-safety-test
+.PHONY: ui-safety-test
