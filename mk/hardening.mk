@@ -94,3 +94,20 @@ ui-safety-test: kvscope
 
 EXTRA_TESTS += ui-safety-test
 .PHONY: ui-safety-test
+
+# ---- valgrind: every shipped scenario through `run` (all three formats) and `compare` ----
+VALGRIND = valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+           --track-origins=yes --error-exitcode=99
+check-valgrind: kvscope
+	@command -v valgrind >/dev/null || { echo "check-valgrind: install valgrind (apt-get install valgrind)" >&2; exit 1; }
+	@n=0; for f in scenarios/*.yaml; do \
+	  for fmt in text json csv; do \
+	    $(VALGRIND) ./kvscope run $$f --format $$fmt -o /dev/null || { echo "check-valgrind: FAIL run $$f --format $$fmt" >&2; exit 1; }; \
+	    n=$$((n + 1)); \
+	  done; \
+	  $(VALGRIND) ./kvscope compare $$f -o /dev/null || { echo "check-valgrind: FAIL compare $$f" >&2; exit 1; }; \
+	  n=$$((n + 1)); \
+	done; \
+	for f in tests/bad/*.yaml; do $(VALGRIND) ./kvscope run $$f >/dev/null 2>&1; \
+	  [ $$? -eq 99 ] && { echo "check-valgrind: FAIL (leak or error) on the refusal of $$f" >&2; exit 1; }; n=$$((n + 1)); done; \
+	echo "check-valgrind: $$n runs, 0 errors, 0 leaks"
