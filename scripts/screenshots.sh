@@ -125,3 +125,8 @@ shoot mono no-color
 start small 100 30
 steps small 200 200
 shoot small small-terminal
+
+# 9. A captured trace: Azure's code burst on a Llama-3.1-8B / RTX 4090 budget (M from the setup).
+start trace $COLS $ROWS scenarios/azure-code-burst.yaml --policy svf
+steps trace 400 400
+shoot trace trace-azure-code
