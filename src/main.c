@@ -17,6 +17,7 @@
 #include "io/atomic.h"
 #include "io/report.h"
 #include "io/scenario.h"
+#include "kvscope/bound.h"
 #include "kvscope/config.h"
 #include "kvscope/engine.h"
 #include "ui/ui.h"
@@ -813,7 +814,8 @@ static int cmd_compare(const args *a, const options *o)
     if (rc == 0) {
         kvs_compare_info info = {.meta = report_meta(&sc),
                                  .memory = sc.workload.memory,
-                                 .seed = sc.workload.seed};
+                                 .seed = sc.workload.seed,
+                                 .lower_bound = kvs_bound_total_latency(&sc.workload)};
         report_job job = {.format = o->format, .info = &info, .rows = rows, .nrows = n};
         rc = deliver(o->output, write_compare_report, &job);
     }
