@@ -15,10 +15,16 @@
 #include <unistd.h>
 
 #include "io/atomic.h"
+#include "io/hardware.h"
+#include "io/opt_report.h"
+#include "io/render_svg.h"
 #include "io/report.h"
 #include "io/scenario.h"
+#include "io/trace.h"
+#include "kvscope/bound.h"
 #include "kvscope/config.h"
 #include "kvscope/engine.h"
+#include "kvscope/opt.h"
 #include "ui/ui.h"
 
 #ifndef KVS_VERSION
@@ -27,13 +33,15 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-typedef enum { CMD_VIEW, CMD_RUN, CMD_COMPARE, CMD_HELP } command;
+typedef enum { CMD_VIEW, CMD_RUN, CMD_COMPARE, CMD_HELP, CMD_OPT, CMD_RENDER } command;
 #define CMD_BIT(c) (1u << (c))
-static const char *const command_names[] = {"", "run", "compare", "help"};
+#define CMD_LAST CMD_RENDER
+static const char *const command_names[] = {"", "run", "compare", "help", "opt", "render"};
 
 typedef enum {
     F_POLICY, F_POLICIES, F_ADMISSION, F_INFORMATION, F_MEMORY, F_SEED, F_FORMAT, F_OUTPUT,
-    F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_COUNT
+    F_LENIENT, F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_FROM, F_TO,
+    F_COUNT
 } flag_id;
 
 typedef struct {
@@ -44,15 +52,16 @@ typedef struct {
     const char *help;
 } flag_spec;
 
-#define ALL_SCENARIO_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
+#define ALL_SCENARIO_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE) | \
+                           CMD_BIT(CMD_OPT) | CMD_BIT(CMD_RENDER))
 #define REPORT_CMDS (CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
 #define EVERYWHERE (ALL_SCENARIO_CMDS | CMD_BIT(CMD_HELP))
 
 static const flag_spec flags[F_COUNT] = {
-    [F_POLICY] = {"policy", 0, "P", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN),
+    [F_POLICY] = {"policy", 0, "P", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_RENDER),
                   "a policy or preset from POLICIES below"},
-    [F_POLICIES] = {"policies", 0, "P,P,...", CMD_BIT(CMD_COMPARE),
-                    "compare only: the list to run (default: all seven)"},
+    [F_POLICIES] = {"policies", 0, "P,P,...", CMD_BIT(CMD_COMPARE) | CMD_BIT(CMD_OPT),
+                    "compare, opt: the list to run (default: all seven)"},
     [F_ADMISSION] = {"admission", 0, "A", ALL_SCENARIO_CMDS,
                      "lookahead or current (overrides a preset's)"},
     [F_INFORMATION] = {"information", 0, "I", ALL_SCENARIO_CMDS,
@@ -62,8 +71,10 @@ static const flag_spec flags[F_COUNT] = {
     [F_SEED] = {"seed", 0, "N", ALL_SCENARIO_CMDS,
                 "random seed >= 0 (overrides the scenario's)"},
     [F_FORMAT] = {"format", 0, "F", REPORT_CMDS, "text (default), json or csv"},
-    [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS,
+    [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS | CMD_BIT(CMD_OPT) | CMD_BIT(CMD_RENDER),
                   "write the report to FILE (atomically), not stdout"},
+    [F_LENIENT] = {"lenient", 0, NULL, ALL_SCENARIO_CMDS,
+                   "traces: skip malformed rows (and say how many) instead of stopping"},
     [F_NO_COLOR] = {"no-color", 0, NULL, CMD_BIT(CMD_VIEW),
                     "no colours (also when NO_COLOR is set)"},
     [F_ASCII] = {"ascii", 0, NULL, CMD_BIT(CMD_VIEW),
@@ -73,6 +84,8 @@ static const flag_spec flags[F_COUNT] = {
     [F_PAUSED] = {"paused", 0, NULL, CMD_BIT(CMD_VIEW), "start paused"},
     [F_HELP] = {"help", 'h', NULL, EVERYWHERE, "show this help and exit"},
     [F_VERSION] = {"version", 0, NULL, EVERYWHERE, "print the version and exit"},
+    [F_FROM] = {"from", 0, "T", CMD_BIT(CMD_RENDER), "render: the figure starts at step T"},
+    [F_TO] = {"to", 0, "T", CMD_BIT(CMD_RENDER), "render: the figure ends at step T"},
 };
 
 #define DEFAULT_COMPARE "fcfs,sjf,svf,spf,mcsf,svf-1bit,vllm"
@@ -90,7 +103,7 @@ typedef struct {
 
 static void hint_help(command cmd)
 {
-    if (cmd == CMD_RUN || cmd == CMD_COMPARE)
+    if (cmd != CMD_VIEW && cmd != CMD_HELP)
         fprintf(stderr, "Try 'kvscope %s --help' for more information.\n", command_names[cmd]);
     else
         fprintf(stderr, "Try 'kvscope --help' for more information.\n");
@@ -250,6 +263,23 @@ static void print_help(FILE *f, command topic)
               f);
         print_exit_statuses(f);
         return;
+    case CMD_OPT:
+        fputs("Usage: kvscope opt SCENARIO [--policies P,P,...] [-o FILE]\n\n"
+              "For a tiny SCENARIO (at most 10 requests) compute by exhaustive search the best\n"
+              "possible total latency without preemption (OPT) and with pauses (OPT*), print the\n"
+              "optimal schedules, the lower bound the reports use, and each policy's ratio to\n"
+              "them (docs/OPTIMUM.md).\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_OPT);
+        return;
+    case CMD_RENDER:
+        fputs("Usage: kvscope render SCENARIO [--policy P] [--from T0 --to T1] -o FIG.svg\n\n"
+              "Simulate SCENARIO and write an SVG figure of the time x memory geometry: one band\n"
+              "per request in the UI's colours, the budget line, axes in steps (and seconds with\n"
+              "step_ms), legend, policy switches (docs/RENDER.md). SVG only.\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_RENDER);
+        return;
     case CMD_VIEW:
     case CMD_HELP:
         break;
@@ -260,6 +290,8 @@ static void print_help(FILE *f, command topic)
           "  kvscope [SCENARIO] [OPTIONS]           interactive view (default scenario if none)\n"
           "  kvscope run SCENARIO [OPTIONS]         simulate to the end and write a report\n"
           "  kvscope compare SCENARIO [OPTIONS]     one summary row per policy on the same workload\n"
+          "  kvscope opt SCENARIO [OPTIONS]         exact optimum of a tiny scenario vs the policies\n"
+          "  kvscope render SCENARIO -o FIG.svg     SVG figure of the time x memory geometry\n"
           "  kvscope help [run|compare]             this help, or a command's\n\n"
           "Options may come before or after SCENARIO; --flag=value and --flag value both work;\n"
           "'--' ends the options. SCENARIO '-' reads the scenario from standard input.\n\n"
@@ -312,7 +344,7 @@ static int find_flag_short(char c)
 
 static bool command_from_name(const char *s, command *out)
 {
-    for (int c = CMD_RUN; c <= CMD_HELP; c++)
+    for (int c = CMD_RUN; c <= CMD_LAST; c++)
         if (strcmp(s, command_names[c]) == 0) {
             *out = (command)c;
             return true;
@@ -493,6 +525,7 @@ typedef struct {
     int policies[64]; /* compare */
     size_t npolicies;
     bool policies_default;
+    int64_t from, to; /* render; to = -1: the end */
 } options;
 
 static int check_and_read_options(const args *a, options *o)
@@ -565,13 +598,25 @@ static int check_and_read_options(const args *a, options *o)
     if (a->seen[F_SPEED] && !parse_positive_double(a->value[F_SPEED], &o->ui.speed))
         return usage_error(cmd, "--speed needs a number of steps per second > 0, not '%s'",
                            a->value[F_SPEED]);
+    o->scenario.lenient = a->seen[F_LENIENT];
+    o->to = -1;
+    for (int i = F_FROM; i <= F_TO; i++) {
+        uint64_t t;
+        if (a->seen[i] && (!parse_uint64(a->value[i], &t) || t > (uint64_t)KVS_MAX_ARRIVAL * 2))
+            return usage_error(cmd, "--%s needs a step number >= 0, not '%s'", flags[i].name,
+                               a->value[i]);
+        if (a->seen[i])
+            *(i == F_FROM ? &o->from : &o->to) = (int64_t)t;
+    }
+    if (a->seen[F_TO] && o->to <= o->from)
+        return usage_error(cmd, "--to must be after --from (%" PRId64 ")", o->from);
     o->ui.paused = a->seen[F_PAUSED];
     o->ui.ascii = a->seen[F_ASCII];
     o->ui.mouse = !a->seen[F_NO_MOUSE];
     const char *no_color = getenv("NO_COLOR");
     o->ui.color = !a->seen[F_NO_COLOR] && !(no_color && *no_color);
 
-    if (cmd == CMD_COMPARE) {
+    if (cmd == CMD_COMPARE || cmd == CMD_OPT) {
         const char *list = a->seen[F_POLICIES] ? a->value[F_POLICIES] : DEFAULT_COMPARE;
         o->policies_default = !a->seen[F_POLICIES];
         const char *p = list;
@@ -669,6 +714,10 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         kvs_error_clear(&err);
         return EXIT_USAGE;
     }
+    if (sc->trace_rows_bad > 0)
+        fprintf(stderr, "kvscope: %s: skipped %zu malformed row%s (--lenient); the first: %s\n",
+                sc->trace_file, sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s",
+                sc->trace_first_bad ? sc->trace_first_bad : "?");
     return 0;
 }
 
@@ -693,6 +742,10 @@ static kvs_report_meta report_meta(const kvs_scenario *sc)
     m.scenario = sc->name;
     m.step_ms = sc->step_ms;
     m.dropped = (int64_t)sc->dropped;
+    m.memory_note = sc->memory_note;
+    m.trace_file = sc->trace_file;
+    m.trace_rows_bad = (int64_t)sc->trace_rows_bad;
+    m.trace_rows_failed = (int64_t)sc->trace_rows_failed;
     return m;
 }
 
@@ -706,6 +759,7 @@ typedef struct {
     const kvs_compare_info *info;
     const kvs_compare_row *rows;
     size_t nrows;
+    const void *ctx; /* opt, render */
 } report_job;
 
 static int write_run_report(FILE *f, void *ctx)
@@ -834,11 +888,109 @@ static int cmd_compare(const args *a, const options *o)
     if (rc == 0) {
         kvs_compare_info info = {.meta = report_meta(&sc),
                                  .memory = sc.workload.memory,
-                                 .seed = sc.workload.seed};
+                                 .seed = sc.workload.seed,
+                                 .lower_bound = kvs_bound_total_latency(&sc.workload)};
         report_job job = {.format = o->format, .info = &info, .rows = rows, .nrows = n};
         rc = deliver(o->output, write_compare_report, &job);
     }
     free(rows);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+/* `kvscope opt`: the exact optima of a tiny scenario and each policy's distance to them. */
+static int write_opt_report(FILE *f, void *ctx)
+{
+    return kvs_opt_report_text(f, ((const report_job *)ctx)->ctx);
+}
+
+static int cmd_opt(const args *a, const options *o)
+{
+    if (!a->scenario)
+        return usage_error(CMD_OPT, "opt needs a scenario file, e.g. kvscope opt "
+                                    "scenarios/worst-fcfs.yaml");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+    if (sc.workload.count > KVS_OPT_MAX_REQUESTS) {
+        fprintf(stderr, "kvscope: %s: opt searches exhaustively and takes at most %d requests, "
+                        "this scenario has %zu; cut it down (or use the lower bound that "
+                        "'kvscope run' reports)\n",
+                a->scenario, KVS_OPT_MAX_REQUESTS, sc.workload.count);
+        kvs_scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    kvs_opt_result np, pp;
+    kvs_opt_solve(&sc.workload, KVS_OPT_NO_PREEMPTION, 0, &np);
+    kvs_opt_solve(&sc.workload, KVS_OPT_PREEMPTION, 0, &pp);
+    kvs_opt_row rows[64];
+    size_t n = 0;
+    for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
+        kvs_config cfg = resolve_config(sc.config, o->policies[i], &o->config);
+        char why[300];
+        kvs_engine *e = kvs_config_valid(cfg, why, sizeof why)
+                            ? kvs_engine_new(&sc.workload, cfg, why, sizeof why)
+                            : NULL;
+        if (!e) {
+            fprintf(stderr, "kvscope: %s %s: %s\n", o->policies_default ? "note: skipped" : "",
+                    kvs_choice_at(o->policies[i])->name, why);
+            rc = o->policies_default ? 0 : EXIT_USAGE;
+            continue;
+        }
+        kvs_engine_run(e);
+        kvs_summary s;
+        kvs_engine_summary(e, &s);
+        rows[n++] = (kvs_opt_row){kvs_choice_at(o->policies[i])->name, cfg, s.total_latency,
+                                  s.evictions};
+        kvs_engine_free(e);
+    }
+    if (rc == 0) {
+        kvs_opt_report rep = {sc.name, &sc.workload, kvs_bound_total_latency(&sc.workload),
+                              &np, &pp, rows, n};
+        report_job job = {.ctx = &rep};
+        rc = deliver(o->output, write_opt_report, &job);
+        if (rc == 0 && (np.status != KVS_OPT_OK || pp.status != KVS_OPT_OK))
+            rc = EXIT_RUNTIME; /* printed what it could; the search gave up */
+    }
+    kvs_opt_result_free(&np);
+    kvs_opt_result_free(&pp);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+/* `kvscope render`: the time x memory figure as SVG. */
+static int write_svg(FILE *f, void *ctx)
+{
+    const report_job *j = ctx;
+    return kvs_render_svg(f, j->engine, j->ctx);
+}
+
+static int cmd_render(const args *a, const options *o)
+{
+    if (!a->scenario || !o->output)
+        return usage_error(CMD_RENDER, "render needs a scenario and -o FILE.svg, e.g. kvscope "
+                                       "render scenarios/classroom.yaml -o fig.svg");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    kvs_config cfg;
+    if (rc == 0 && (rc = single_config(CMD_RENDER, &sc, o, &cfg)) != 0)
+        kvs_scenario_free(&sc);
+    if (rc)
+        return rc;
+    char why[512] = "";
+    kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
+    if (!e) {
+        fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
+        kvs_scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    kvs_engine_run(e);
+    kvs_svg_options so = {sc.name, sc.step_ms, o->from, o->to,
+                          kvs_bound_total_latency(&sc.workload)};
+    report_job job = {.engine = e, .ctx = &so};
+    rc = deliver(o->output, write_svg, &job);
+    kvs_engine_free(e);
     kvs_scenario_free(&sc);
     return rc;
 }
@@ -883,8 +1035,161 @@ static int cmd_view(const args *a, options *o)
     return rc;
 }
 
+/* ---------------------------------------------------------------- trace info */
+
+static void trace_info_help(FILE *f)
+{
+    size_t nm, ng;
+    const kvs_model_spec *models = kvs_hardware_models(&nm);
+    const kvs_gpu_spec *gpus = kvs_hardware_gpus(&ng);
+    fprintf(f, "Usage: kvscope trace info FILE [options]\n\n"
+               "A quick look at a captured trace before simulating it: rows, time span, arrival\n"
+               "rate, prompt/output statistics and, with --gpu, the memory budget M of a setup.\n\n"
+               "Options:\n"
+               "  --format F         %s (default: detected from the first line)\n"
+               "  --step-ms MS       wall-clock length of one step (default 25)\n"
+               "  --rate-scale X     compress trace time X-fold (default 1)\n"
+               "  --keep-model NAME  BurstGPT: keep only rows of this Model\n"
+               "  --lenient          skip malformed rows instead of stopping at the first\n"
+               "  --gpu GPU          derive M for this GPU (with --model, --gpus, --utilization)\n"
+               "  --model MODEL      the served model (default llama-3.1-8b)\n"
+               "  --gpus N           number of GPUs (default 1)\n"
+               "  --utilization U    fraction of GPU memory the server may use (default 0.9)\n\n",
+            kvs_trace_format_list());
+    fputs("Models:", f);
+    for (size_t i = 0; i < nm; i++)
+        fprintf(f, " %s", models[i].name);
+    fputs("\nGPUs:  ", f);
+    for (size_t i = 0; i < ng; i++)
+        fprintf(f, " %s", gpus[i].name);
+    fputs("\n\nExample:\n  kvscope trace info ../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv "
+          "--gpu h100-80gb\n", f);
+}
+
+static int trace_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kvscope: trace info: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'kvscope trace info --help'.\n");
+    return EXIT_USAGE;
+}
+
+/* `kvscope trace info FILE [...]`: argv[0] is "info". */
+static int cmd_trace(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "info") != 0) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            trace_info_help(stdout);
+            return EXIT_OK;
+        }
+        return trace_usage("%s", argc < 1 ? "missing subcommand: the only one is 'info' "
+                                            "(kvscope trace info FILE)"
+                                          : "unknown subcommand: the only one is 'info'");
+    }
+    kvs_trace_spec sp;
+    kvs_trace_spec_init(&sp);
+    sp.step_ms = 25;
+    const char *file = NULL, *gpu = NULL, *model = "llama-3.1-8b";
+    uint64_t gpus = 1;
+    double util = 0.9;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            trace_info_help(stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(arg, "--lenient") == 0) {
+            sp.lenient = true;
+            continue;
+        }
+        static const char *const valued[] = {"--format", "--step-ms", "--rate-scale",
+                                             "--keep-model", "--gpu", "--model", "--gpus",
+                                             "--utilization"};
+        int which = -1;
+        for (int k = 0; k < 8; k++)
+            if (strcmp(arg, valued[k]) == 0)
+                which = k;
+        if (which < 0) {
+            if (arg[0] == '-' && arg[1])
+                return trace_usage("unknown option '%s'", arg);
+            if (file)
+                return trace_usage("unexpected argument '%s' (give one trace file)", arg);
+            file = arg;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return trace_usage("option %s needs a value", arg);
+        const char *v = argv[++i];
+        switch (which) {
+        case 0:
+            if (kvs_trace_format_parse(v, &sp.format) < 0)
+                return trace_usage("unknown format '%s'; expected auto, azure, burstgpt, "
+                                   "mooncake, lengths or kvscope", v);
+            break;
+        case 1:
+            if (!parse_positive_double(v, &sp.step_ms))
+                return trace_usage("--step-ms needs a number > 0, not '%s'", v);
+            break;
+        case 2:
+            if (!parse_positive_double(v, &sp.rate_scale))
+                return trace_usage("--rate-scale needs a number > 0, not '%s'", v);
+            break;
+        case 3: sp.model = v; break;
+        case 4: gpu = v; break;
+        case 5: model = v; break;
+        case 6:
+            if (!parse_uint64(v, &gpus) || gpus == 0 || gpus > KVS_MAX_GPUS)
+                return trace_usage("--gpus needs a whole number from 1 to 1024, not '%s'", v);
+            break;
+        case 7:
+            if (!parse_positive_double(v, &util) || util > 1.0)
+                return trace_usage("--utilization needs a number in (0, 1], not '%s'", v);
+            break;
+        }
+    }
+    if (!file)
+        return trace_usage("%s", "needs a trace file: kvscope trace info FILE");
+    int64_t M = 0;
+    char note[512] = "";
+    if (gpu) {
+        kvs_memory_breakdown how;
+        char why[512];
+        if (kvs_memory_from_setup(model, gpu, (int)gpus, util, &M, &how, why, sizeof why) < 0) {
+            fprintf(stderr, "kvscope: trace info: %s\n", why);
+            return EXIT_USAGE;
+        }
+        kvs_memory_breakdown_format(&how, note, sizeof note);
+    }
+    sp.path = file;
+    kvs_trace t;
+    kvs_error err;
+    memset(&err, 0, sizeof err);
+    if (kvs_trace_load(&sp, &t, &err) < 0) {
+        kvs_error_print(stderr, &err);
+        kvs_error_clear(&err);
+        return EXIT_USAGE;
+    }
+    int rc = kvs_trace_print_info(stdout, &sp, &t) < 0 ? EXIT_RUNTIME : EXIT_OK;
+    if (gpu && rc == EXIT_OK) {
+        size_t over = 0;
+        for (size_t i = 0; i < t.count; i++)
+            over += t.requests[i].prompt + t.requests[i].output > M;
+        printf("memory:        %s\n", note);
+        printf("fits:          %zu of %zu requests fit M on their own", t.count - over, t.count);
+        if (over)
+            printf(" (%zu never can: use `oversize: drop` or a larger setup)", over);
+        putchar('\n');
+    }
+    kvs_trace_free(&t);
+    if (fflush(stdout) != 0)
+        rc = EXIT_RUNTIME;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+        return cmd_trace(argc - 2, argv + 2);
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc)
@@ -914,6 +1219,8 @@ int main(int argc, char **argv)
     case CMD_RUN: return cmd_run(&a, &o);
     case CMD_COMPARE: return cmd_compare(&a, &o);
     case CMD_VIEW: return cmd_view(&a, &o);
+    case CMD_OPT: return cmd_opt(&a, &o);
+    case CMD_RENDER: return cmd_render(&a, &o);
     case CMD_HELP: break;
     }
     return EXIT_USAGE;

@@ -526,9 +526,11 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_POLICY_NEXT:
     case UI_ACT_POLICY_PREV: {
-        int ci = kvs_config_choice_index(cfg);
-        int next = (ci + (a.kind == UI_ACT_POLICY_NEXT ? 1 : KVS_CHOICE_COUNT - 1)) %
-                   KVS_CHOICE_COUNT;
+        /* p/P walk the four queue orders (fcfs, sjf, svf, spf) and keep admission and
+         * information, so p then P always comes back; 1-7 pick presets too. */
+        int ci = (int)cfg.policy;
+        int next = (ci + (a.kind == UI_ACT_POLICY_NEXT ? 1 : KVS_POLICY_COUNT - 1)) %
+                   KVS_POLICY_COUNT;
         switch_to(st, kvs_config_choose(cfg, next), "policy");
         break;
     }
