@@ -1,6 +1,8 @@
 /* tests/fuzz/fuzz_scenario.c: the YAML scenario loader (kvs_scenario_load_string). A load either
  * fails with a positioned message or gives a scenario that passes every check the engine makes;
  * a small one is then run to the end, and loaded a second time with command-line overrides.
+ * The text is named scenarios/fuzz.yaml, so that a `trace: {file: traces/...}` reads the shipped
+ * trace slices (run from the top of the tree, as make does).
  * Inputs that ask the generator for more than 20000 requests are skipped: they are valid (the
  * limit is 5e7) and only slow the search down; tests/bad covers the limits. */
 #define _POSIX_C_SOURCE 200809L
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kvs_scenario s;
     kvs_error err;
     memset(&err, 0, sizeof err);
-    if (kvs_scenario_load_string("fuzz.yaml", (const char *)data, size, NULL, &s, &err) != 0) {
+    if (kvs_scenario_load_string("scenarios/fuzz.yaml", (const char *)data, size, NULL, &s, &err) != 0) {
         FUZZ_CHECK(err.message != NULL && err.message[0] != '\0', "a failed load gives a reason");
         FUZZ_CHECK(err.line >= 0 && err.column >= 0, "line %d column %d", err.line, err.column);
         FILE *null = fopen("/dev/null", "w");
@@ -76,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     kvs_scenario_overrides ov = {.memory = 1000, .seed_set = true, .seed = 42};
     memset(&err, 0, sizeof err);
-    if (kvs_scenario_load_string("fuzz.yaml", (const char *)data, size, &ov, &s, &err) != 0) {
+    if (kvs_scenario_load_string("scenarios/fuzz.yaml", (const char *)data, size, &ov, &s, &err) != 0) {
         FUZZ_CHECK(err.message != NULL, "a failed load gives a reason");
         kvs_error_clear(&err);
         return 0;
