@@ -111,3 +111,9 @@ check-valgrind: kvscope
 	for f in tests/bad/*.yaml; do $(VALGRIND) ./kvscope run $$f >/dev/null 2>&1; \
 	  [ $$? -eq 99 ] && { echo "check-valgrind: FAIL (leak or error) on the refusal of $$f" >&2; exit 1; }; n=$$((n + 1)); done; \
 	echo "check-valgrind: $$n runs, 0 errors, 0 leaks"
+
+# ---- line coverage reached by each target's corpus (gcc --coverage, after make fuzz) ----
+fuzz-coverage:
+	@$(MAKE) --no-print-directory B=build-cov CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" fuzz-replay-bins
+	@sh tests/fuzz/coverage.sh build-cov $(FUZZ_TARGETS)
+.PHONY: fuzz-coverage

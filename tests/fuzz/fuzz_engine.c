@@ -22,7 +22,10 @@
  *   generated <= output, and = output once done.
  * At the end: every request done (none lost across evictions), volume done = volume total =
  * sum of v_i, tokens generated = sum of outputs, the summary agrees with the counters.
- * Engine B (a clone at t = 0) takes the same switches through kvs_engine_advance_to and
+ * Also after every step: the queue listing holds each waiting request once in key order, a
+ * recorded block is a real overflow of M, the history has one open segment per running request,
+ * closed segments stay within M and the evicted ones count the evictions.
+ * Engine B (a clone at t = 0, history off) takes the same switches through kvs_engine_advance_to and
  * kvs_engine_run; engine C (a clone made mid-run) runs to the end alone. Both must match A
  * request by request. */
 #define _POSIX_C_SOURCE 200809L
@@ -179,6 +182,53 @@ static void check_step(const kvs_engine *e, const kvs_workload *w, int64_t *fini
     FUZZ_CHECK(evictions == c.evictions && c.evictions >= *last_evictions, "evictions %lld, sum %lld",
                (long long)c.evictions, (long long)evictions);
     *last_evictions = c.evictions;
+
+    /* the queue as the UI lists it: every waiting request once, in the policy's order */
+    kvs_queue_entry head[MAX_REQ];
+    size_t nh = kvs_engine_queue_head(e, head, MAX_REQ);
+    FUZZ_CHECK(nh == c.waiting, "queue head lists %zu of %zu waiting", nh, c.waiting);
+    bool seen[MAX_REQ] = {false};
+    for (size_t i = 0; i < nh; i++) {
+        FUZZ_CHECK(head[i].req < w->count && !seen[head[i].req], "queue entry %zu", i);
+        seen[head[i].req] = true;
+        kvs_req_info r;
+        kvs_engine_request(e, head[i].req, &r);
+        FUZZ_CHECK(r.state == KVS_REQ_WAITING && r.key == head[i].key, "queue entry %zu: request "
+                   "%u in state %s, key %lld vs %lld", i, head[i].req, kvs_req_state_name(r.state),
+                   (long long)r.key, (long long)head[i].key);
+        if (i > 0)
+            FUZZ_CHECK(head[i - 1].key <= head[i].key, "queue out of order at %zu", i);
+    }
+    /* why the head was blocked: a real overflow, describable */
+    kvs_block b;
+    kvs_engine_block(e, &b);
+    char text[160];
+    kvs_block_describe(&b, text, sizeof text);
+    FUZZ_CHECK(text[0] != '\0' && b.memory_budget == M, "block description");
+    if (b.kind != KVS_BLOCK_NONE)
+        FUZZ_CHECK(b.tokens > M && b.req < w->count && b.decided_at < now, "block %d: %s",
+                   (int)b.kind, text);
+    /* history: one segment per residency, closed ones within M, evicted ones = evictions */
+    const kvs_segment *seg;
+    size_t ns = kvs_engine_segments(e, &seg);
+    int64_t evicted = 0;
+    size_t open = 0;
+    for (size_t i = 0; i < ns; i++) {
+        FUZZ_CHECK(seg[i].req < w->count, "segment %zu", i);
+        if (seg[i].end == KVS_OPEN) {
+            open++;
+        } else {
+            FUZZ_CHECK(seg[i].end > seg[i].start && seg[i].end <= now &&
+                           seg[i].prompt + (seg[i].end - seg[i].start) <= M,
+                       "segment %zu: start %lld end %lld prompt %lld", i,
+                       (long long)seg[i].start, (long long)seg[i].end, (long long)seg[i].prompt);
+            FUZZ_CHECK(seg[i].end - seg[i].start <= kvs_engine_max_segment_length(e), "too long");
+        }
+        evicted += seg[i].evicted;
+    }
+    FUZZ_CHECK(open == c.running, "%zu open segments, %zu running", open, c.running);
+    FUZZ_CHECK(evicted == c.evictions, "%lld evicted segments, %lld evictions",
+               (long long)evicted, (long long)c.evictions);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -242,6 +292,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(a != NULL, "kvs_engine_new refused a valid workload: %s", why);
     kvs_engine *b = kvs_engine_clone(a);
     FUZZ_CHECK(b != NULL, "clone");
+    kvs_engine_keep_history(b, false); /* must not change any result */
     kvs_engine *c = NULL;
 
     int64_t finish[MAX_REQ];
