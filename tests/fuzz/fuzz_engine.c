@@ -3,7 +3,10 @@
  * so that a run takes at most a few thousand steps):
  *   0-1   M = 1 + (u16 % 1024)
  *   2     initial config: policy bits 0-1, admission bit 2, information bits 3-4 (an invalid
- *         combination must be refused by kvs_engine_new, then is repaired)
+ *         combination must be refused by kvs_engine_new, then is repaired); bit 5: big mode,
+ *         where M = 1 + u16 * 30517 (up to 2e9), arrivals and switch gaps are shifted left by
+ *         42 (up to 2^50), prompts and outputs scale with M, and engine A advances in strides
+ *         with kvs_engine_advance_to instead of single steps (checked at every stop)
  *   3     sigma = (b & 7) / 4, flip = ((b >> 3) & 3) / 4, theta = (b >> 5) ? (b >> 5) * 8 : auto
  *   4-5   short / long estimate (0 = auto)
  *   6-13  seed
@@ -236,8 +239,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rd r = {data, size, 0};
     kvs_workload w;
     memset(&w, 0, sizeof w);
-    w.memory = 1 + (int64_t)(u16(&r) % 1024);
+    unsigned m16 = u16(&r);
     unsigned c0 = byte(&r);
+    /* big mode: values near the limits, stepped in strides (overflow paths, UBSan) */
+    bool big = (c0 >> 5) & 1;
+    w.memory = big ? 1 + (int64_t)m16 * 30517 : 1 + (int64_t)(m16 % 1024);
     kvs_config cfg = {(kvs_policy)(c0 & 3), (kvs_admission)((c0 >> 2) & 1),
                       (kvs_information)((c0 >> 3) & 3)};
     w.info = kvs_info_params_default();
@@ -254,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nsw = byte(&r) % (MAX_SW + 1);
     int64_t at = 0;
     for (size_t i = 0; i < nsw; i++) {
-        at += byte(&r);
+        at += (int64_t)byte(&r) << (big ? 42 : 0);
         sws[i].at = at;
         sws[i].kind = (uint8_t)byte(&r);
         sws[i].value = (uint8_t)byte(&r);
@@ -264,11 +270,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (w.count < MAX_REQ && r.pos + 5 <= r.n) {
         kvs_request *q = &reqs[w.count++];
         q->id = NULL;
-        q->arrival = byte(&r);
-        q->prompt = u16(&r) % (w.memory + 2);
-        q->output = byte(&r) % (w.memory + 2);
+        q->arrival = (int64_t)byte(&r) << (big ? 42 : 0);
+        if (big) {
+            q->prompt = (int64_t)((double)u16(&r) / 65535.0 * (double)(w.memory + 1));
+            q->output = (int64_t)((double)byte(&r) / 255.0 * (double)(w.memory + 1));
+        } else {
+            q->prompt = u16(&r) % (w.memory + 2);
+            q->output = byte(&r) % (w.memory + 2);
+        }
         unsigned p = byte(&r);
-        q->predicted = p ? (int64_t)p : -1;
+        q->predicted = !p ? -1 : big ? (int64_t)p * 7812500 : (int64_t)p;
         if (q->output < 1 || q->prompt + q->output > w.memory)
             fits = false;
     }
@@ -300,18 +311,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         finish[i] = -1;
     int64_t evictions = 0;
     size_t next = 0;
-    int64_t clone_at = nsw ? sws[0].at + 1 : 3;
+    int64_t clone_at = nsw ? sws[0].at + 1 : 3, cloned_at = -1;
     check_step(a, &w, finish, &evictions);
-    while (!kvs_engine_done(a)) {
+    for (long iter = 0; !kvs_engine_done(a); iter++) {
         int64_t now = kvs_engine_now(a);
         while (next < nsw && sws[next].at == now)
             do_switch(a, &sws[next++]);
-        if (now == clone_at)
+        if (c == NULL && now >= clone_at) {
             c = kvs_engine_clone(a);
-        kvs_engine_step(a);
-        FUZZ_CHECK(kvs_engine_now(a) == now + 1, "step went from %lld to %lld", (long long)now,
-                   (long long)kvs_engine_now(a));
-        FUZZ_CHECK(now < MAX_STEPS, "not done after %d steps", MAX_STEPS);
+            cloned_at = now;
+        }
+        if (big) {
+            /* a stride that shrinks and grows again, stopping exactly at each switch */
+            int64_t target = now + 1 + (((int64_t)1 << 51) >> (iter % 52));
+            if (next < nsw && sws[next].at < target)
+                target = sws[next].at;
+            kvs_engine_advance_to(a, target);
+            FUZZ_CHECK(kvs_engine_done(a) || kvs_engine_now(a) == target,
+                       "advance_to(%lld) stopped at %lld", (long long)target,
+                       (long long)kvs_engine_now(a));
+            FUZZ_CHECK(iter < 200000, "not done after 200000 strides");
+        } else {
+            kvs_engine_step(a);
+            FUZZ_CHECK(kvs_engine_now(a) == now + 1, "step went from %lld to %lld",
+                       (long long)now, (long long)kvs_engine_now(a));
+            FUZZ_CHECK(now < MAX_STEPS, "not done after %d steps", MAX_STEPS);
+        }
         check_step(a, &w, finish, &evictions);
     }
     /* switches scheduled after the end are still accepted (they change nothing) */
@@ -358,7 +383,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the clone saw the switches up to clone_at only; compare when none came later */
         bool later = false;
         for (size_t i = 0; i < nsw; i++)
-            later |= sws[i].at >= clone_at;
+            later |= sws[i].at >= cloned_at;
         if (!later)
             same_outcome(a, c, w.count, "mid-run clone");
         kvs_engine_free(c);
