@@ -715,9 +715,14 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         return EXIT_USAGE;
     }
     if (sc->trace_rows_bad > 0)
-        fprintf(stderr, "kvscope: %s: skipped %zu malformed row%s (--lenient); the first: %s\n",
-                sc->trace_file, sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s",
-                sc->trace_first_bad ? sc->trace_first_bad : "?");
+    {
+        fputs("kvscope: ", stderr);
+        kvs_fput_printable(stderr, sc->trace_file ? sc->trace_file : "?");
+        fprintf(stderr, ": skipped %zu malformed row%s (--lenient); the first: ",
+                sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s");
+        kvs_fput_printable(stderr, sc->trace_first_bad ? sc->trace_first_bad : "?");
+        fputc('\n', stderr);
+    }
     return 0;
 }
 
