@@ -46,6 +46,7 @@ typedef struct {
     int id_width;
     char status[256];
     ui_canvas_scratch *scratch;
+    ui_story *story;
     int rows, cols;
     ui_layout L;
     WINDOW *w_title, *w_canvas, *w_counters, *w_queue, *w_inspector, *w_status, *w_keys;
@@ -160,6 +161,9 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->id_width = st->id_width;
     v->status = st->status;
     v->scratch = st->scratch;
+    if (st->story && st->selected >= 0)
+        v->story_lines = ui_story_lines(st->story, v->engine, st->selected, st->initial_cfg,
+                                        &v->story);
     /* Resolve the viewport for this frame's plot width. */
     int plot_cols = 80;
     if (st->w_canvas) {
@@ -771,6 +775,7 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     st->paused = opt->paused;
     st->chunk = 64;
     st->scratch = canvas_scratch_new();
+    st->story = ui_story_new();
     ui_palette_init(&st->pal, opt->color, opt->ascii);
     plan(st);
     st->speed = initial_speed(st);
@@ -805,6 +810,7 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     drop_windows(st);
     ui_term_close();
     canvas_scratch_free(st->scratch);
+    ui_story_free(st->story);
     kvs_timeline_free(st->tl);
     free(st);
     if (sig) {
