@@ -97,7 +97,7 @@ static const char *config_name(kvs_config c)
 {
     int ci = kvs_config_choice_index(c);
     const kvs_choice *ch = kvs_choice_at(ci);
-    return ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_policy_name(c.policy);
+    return ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(c);
 }
 
 /* ---- windows ---- */
@@ -386,8 +386,8 @@ static void switch_to(ui_state *st, kvs_config want, const char *what)
                                 st->pal.g.arrow, kvs_information_name(want.information));
     if (had.policy != want.policy && strcmp(what, "policy") != 0)
         len += (size_t)snprintf(extra + len, sizeof extra - len, "%spolicy %s %s %s",
-                                len ? ", " : "", kvs_policy_name(had.policy), st->pal.g.arrow,
-                                kvs_policy_name(want.policy));
+                                len ? ", " : "", kvs_config_policy_name(had), st->pal.g.arrow,
+                                kvs_config_policy_name(want));
     const char *name = strcmp(what, "admission") == 0 ? kvs_admission_name(want.admission)
                      : strcmp(what, "information") == 0 ? kvs_information_name(want.information)
                      : config_name(want);
