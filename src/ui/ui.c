@@ -47,6 +47,9 @@ typedef struct {
     char status[256];
     ui_canvas_scratch *scratch;
     ui_story *story;
+    kvs_timeline *twin[3]; /* race lanes besides the main one (docs/RACE.md) */
+    kvs_config twin_cfg[3];
+    size_t ntwin;
     int rows, cols;
     ui_layout L;
     WINDOW *w_title, *w_canvas, *w_counters, *w_queue, *w_inspector, *w_status, *w_keys;
@@ -85,7 +88,33 @@ static void set_status(ui_state *st, const char *fmt, ...)
 }
 
 static const kvs_engine *engine(const ui_state *st) { return kvs_timeline_engine(st->tl); }
-static int64_t now_t(const ui_state *st) { return kvs_timeline_now(st->tl); }
+/* The clock; in a race, the furthest lane's (a lane that finished stays at its end). */
+static int64_t now_t(const ui_state *st)
+{
+    int64_t t = kvs_timeline_now(st->tl);
+    for (size_t k = 0; k < st->ntwin; k++)
+        if (kvs_timeline_now(st->twin[k]) > t)
+            t = kvs_timeline_now(st->twin[k]);
+    return t;
+}
+static bool all_done(const ui_state *st)
+{
+    bool d = kvs_engine_done(engine(st));
+    for (size_t k = 0; k < st->ntwin; k++)
+        d = d && kvs_engine_done(kvs_timeline_engine(st->twin[k]));
+    return d;
+}
+/* Every lane to time t (forward, or back; a finished lane stays at its end). */
+static void race_to(ui_state *st, int64_t t)
+{
+    for (size_t k = 0; k <= st->ntwin; k++) {
+        kvs_timeline *tl = k ? st->twin[k - 1] : st->tl;
+        if (kvs_timeline_now(tl) < t)
+            kvs_timeline_advance_to(tl, t);
+        else if (kvs_timeline_now(tl) > t)
+            kvs_timeline_seek(tl, t);
+    }
+}
 
 static void rebase(ui_state *st)
 {
@@ -182,6 +211,38 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->vp.zoom = st->zoom;
 }
 
+/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine. */
+static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
+                       kvs_counters *lc)
+{
+    size_t n = st->ntwin + 1;
+    ui_rect r = st->L.canvas;
+    for (size_t k = 0; k < n; k++) {
+        ui_view *lv = &lanes[k];
+        *lv = *main_view;
+        if (k > 0) {
+            lv->engine = kvs_timeline_engine(st->twin[k - 1]);
+            kvs_engine_counters(lv->engine, &lc[k]);
+            lv->counters = &lc[k];
+            lv->cfg = kvs_engine_config(lv->engine);
+            lv->initial_cfg = st->twin_cfg[k - 1];
+            lv->finished = kvs_engine_done(lv->engine);
+        }
+        int y0 = r.y + (int)((int64_t)r.h * (int64_t)k / (int64_t)n);
+        int y1 = r.y + (int)((int64_t)r.h * (int64_t)(k + 1) / (int64_t)n);
+        if (y1 - y0 < 4)
+            continue;
+        WINDOW *w = derwin(stdscr, y1 - y0, r.w, y0, r.x);
+        if (!w)
+            continue;
+        canvas_draw(w, lv);
+        char title[64];
+        snprintf(title, sizeof title, " lane %zu: %-9s", k + 1, config_name(lv->cfg));
+        ui_put_text(w, 0, 2, &st->pal, UI_ROLE_HEADING, title, r.w - 4);
+        delwin(w);
+    }
+}
+
 static void draw(ui_state *st)
 {
     ui_view v;
@@ -190,10 +251,18 @@ static void draw(ui_state *st)
     werase(stdscr);
     if (st->L.too_small) {
         too_small_draw(stdscr, &st->pal, st->cols, st->rows);
+    } else if (st->ntwin > 0) {
+        ui_view lanes[4];
+        kvs_counters lc[4];
+        bars_draw_title(st->w_title, &v);
+        draw_lanes(st, &v, lanes, lc);
+        race_counters_draw(st->w_counters, lanes, st->ntwin + 1);
     } else {
         bars_draw_title(st->w_title, &v);
         canvas_draw(st->w_canvas, &v);
         counters_draw(st->w_counters, &v);
+    }
+    if (!st->L.too_small) {
         /* Without an inspector slot, a selected request's story takes the queue's place. */
         if (!st->w_inspector && st->selected >= 0)
             inspector_draw(st->w_queue, &v);
@@ -203,6 +272,8 @@ static void draw(ui_state *st)
             inspector_draw(st->w_inspector, &v);
         bars_draw_status(st->w_status, &v);
         bars_draw_keys(st->w_keys, &v);
+    }
+    if (!st->L.too_small) {
         if (st->help) {
             int h, w;
             help_size(&v, &h, &w);
@@ -252,7 +323,7 @@ static void advance(ui_state *st)
     while (cur < target) {
         int64_t next = target - cur > st->chunk ? cur + st->chunk : target;
         double t0 = ui_term_clock_ms();
-        kvs_timeline_advance_to(st->tl, next);
+        race_to(st, next);
         double dt = ui_term_clock_ms() - t0;
         /* Adapt the chunk so one call takes a few milliseconds, whatever a step costs. */
         if (dt < 2.0 && st->chunk < ((int64_t)1 << 24))
@@ -264,10 +335,10 @@ static void advance(ui_state *st)
             break;
         cur = got;
         st->dirty = true;
-        if (kvs_engine_done(engine(st)) || ui_term_clock_ms() - start >= SLICE_MS)
+        if (all_done(st) || ui_term_clock_ms() - start >= SLICE_MS)
             break;
     }
-    if (kvs_engine_done(engine(st))) {
+    if (all_done(st)) {
         announce_finish(st);
         return;
     }
@@ -278,7 +349,7 @@ static void advance(ui_state *st)
 
 static int wait_ms(const ui_state *st)
 {
-    if (st->paused || st->help || kvs_engine_done(engine(st)))
+    if (st->paused || st->help || all_done(st))
         return 250;
     if (st->speed <= 0)
         return 0;
@@ -493,7 +564,7 @@ static bool apply(ui_state *st, ui_action a)
     case UI_ACT_QUIT:
         return false;
     case UI_ACT_PAUSE:
-        if (st->paused && kvs_engine_done(e)) {
+        if (st->paused && all_done(st)) {
             announce_finish(st);
             break;
         }
@@ -508,19 +579,19 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_STEP:
         st->paused = true;
-        if (kvs_engine_done(e)) {
+        if (all_done(st)) {
             set_status(st, "finished at t=%lld: nothing left to run", (long long)now_t(st));
             break;
         }
-        kvs_timeline_step(st->tl);
+        race_to(st, now_t(st) + 1);
         set_status(st, "stepped to t=%lld", (long long)now_t(st));
         break;
     case UI_ACT_BACK:
         st->paused = true;
-        if (kvs_timeline_back(st->tl) < 0)
+        if (now_t(st) == 0)
             set_status(st, "already at t=0");
         else
-            set_status(st, "back to t=%lld", (long long)now_t(st));
+            race_to(st, now_t(st) - 1), set_status(st, "back to t=%lld", (long long)now_t(st));
         break;
     case UI_ACT_FASTER:
         apply_speed(st, +1);
@@ -600,6 +671,8 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_RESTART:
         kvs_timeline_restart(st->tl, cfg);
+        for (size_t k = 0; k < st->ntwin; k++)
+            kvs_timeline_restart(st->twin[k], st->twin_cfg[k]);
         st->initial_cfg = kvs_engine_config(engine(st));
         rebase(st);
         set_status(st, "restarted at t=0 with %s", config_name(st->initial_cfg));
@@ -610,6 +683,29 @@ static bool apply(ui_state *st, ui_action a)
     case UI_ACT_REDRAW:
         clearok(curscr, TRUE);
         break;
+    case UI_ACT_TWIN: {
+        if (st->ntwin == 3) {
+            set_status(st, "a race has at most 4 lanes");
+            break;
+        }
+        kvs_config tw = kvs_config_choose(cfg, (kvs_config_choice_index(cfg) + 1) % KVS_CHOICE_COUNT);
+        for (size_t k = 0; k < st->ntwin; k++) /* another policy than the lanes already there */
+            if (kvs_config_choice_index(st->twin_cfg[k]) == kvs_config_choice_index(tw))
+                tw = kvs_config_choose(tw, (kvs_config_choice_index(tw) + 1) % KVS_CHOICE_COUNT);
+        char why[200];
+        kvs_timeline *tl = kvs_timeline_new(&st->sc->workload, tw, why, sizeof why);
+        if (!tl) {
+            set_status(st, "no twin: %s", why);
+            break;
+        }
+        int64_t t = now_t(st);
+        st->twin[st->ntwin] = tl;
+        st->twin_cfg[st->ntwin++] = tw;
+        race_to(st, t);
+        set_status(st, "race: added lane %zu with %s from t=0 (c adds another)", st->ntwin + 1,
+                   config_name(tw));
+        break;
+    }
     }
     return true;
 }
@@ -629,6 +725,7 @@ static ui_action global_key(int ch)
     case 'a': a.kind = UI_ACT_ADMISSION; break;
     case 'i': a.kind = UI_ACT_INFORMATION; break;
     case 'r': a.kind = UI_ACT_RESTART; break;
+    case 'c': a.kind = UI_ACT_TWIN; break;
     case '?': case KEY_F(1): a.kind = UI_ACT_HELP; break;
     case 12: a.kind = UI_ACT_REDRAW; break; /* Ctrl-L */
     default:
@@ -746,7 +843,21 @@ static double initial_speed(const ui_state *st)
     return 1000;
 }
 
+static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twins, size_t ntw,
+                   const kvs_ui_options *opt);
+
 int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
+{
+    return ui_main(s, cfg, NULL, 0, opt);
+}
+
+int kvs_ui_race(const kvs_scenario *s, const kvs_config *cfg, size_t n, const kvs_ui_options *opt)
+{
+    return ui_main(s, cfg[0], cfg + 1, n > 4 ? 3 : n - 1, opt);
+}
+
+static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twins, size_t ntw,
+                   const kvs_ui_options *opt)
 {
     char why[256];
     kvs_timeline *tl = kvs_timeline_new(&s->workload, cfg, why, sizeof why);
@@ -776,6 +887,11 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     st->chunk = 64;
     st->scratch = canvas_scratch_new();
     st->story = ui_story_new();
+    for (size_t k = 0; k < ntw; k++) {
+        st->twin[st->ntwin] = kvs_timeline_new(&s->workload, twins[k], why, sizeof why);
+        if (st->twin[st->ntwin])
+            st->twin_cfg[st->ntwin++] = twins[k];
+    }
     ui_palette_init(&st->pal, opt->color, opt->ascii);
     plan(st);
     st->speed = initial_speed(st);
@@ -791,7 +907,7 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     for (;;) {
         if ((sig = ui_term_quit_signal()) != 0)
             break;
-        if (!st->paused && !st->help && !kvs_engine_done(engine(st)))
+        if (!st->paused && !st->help && !all_done(st))
             advance(st);
         if (st->dirty || st->drawn_t != now_t(st))
             draw(st);
@@ -811,6 +927,8 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     ui_term_close();
     canvas_scratch_free(st->scratch);
     ui_story_free(st->story);
+    for (size_t k = 0; k < st->ntwin; k++)
+        kvs_timeline_free(st->twin[k]);
     kvs_timeline_free(st->tl);
     free(st);
     if (sig) {

@@ -71,6 +71,7 @@ typedef enum {
     UI_ACT_RESTART,
     UI_ACT_HELP,         /* toggle the overlay */
     UI_ACT_REDRAW,
+    UI_ACT_TWIN,         /* add a race lane: the current config with the next policy */
 } ui_action_kind;
 
 typedef struct {
@@ -101,6 +102,9 @@ ui_action queue_key(WINDOW *w, const ui_view *v, int key, int y, int x);
 /* ---- inspector.c: the selected request's story ---- */
 void inspector_draw(WINDOW *w, const ui_view *v);
 ui_action inspector_key(const ui_view *v, int key);
+
+/* ---- race.c: the shared counter table of race mode, one column per lane ---- */
+void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n);
 
 /* ---- story.c: the selected request's decisions, for the inspector ---- */
 ui_story *ui_story_new(void);
