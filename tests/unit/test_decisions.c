@@ -30,7 +30,7 @@ static int64_t rnd(kvs_rng *g, int64_t lo, int64_t hi)
 typedef struct {
     kvs_workload w;
     kvs_request req[40];
-    char ids[40][8];
+    char ids[40][24];
     kvs_config cfg;
 } scen;
 
