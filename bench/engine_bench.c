@@ -69,7 +69,7 @@ int main(int argc, char **argv)
         kvs_workload w = {.memory = M, .seed = 42, .info = kvs_info_params_default(),
                           .count = cases[c].n, .requests = rq};
         for (size_t p = 0; p < sizeof presets / sizeof *presets; p++) {
-            kvs_config cfg = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+            kvs_config cfg = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
             cfg = kvs_config_choose(cfg, kvs_choice_find(presets[p]));
             double *t = calloc((size_t)reps, sizeof *t);
             int64_t steps = 0;

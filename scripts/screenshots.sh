@@ -131,6 +131,11 @@ start trace $COLS $ROWS scenarios/azure-code-burst.yaml --policy svf
 steps trace 400 400
 shoot trace trace-azure-code
 
+# 9b. Race mode: three policies on the same workload and clock.
+start race $COLS $ROWS race scenarios/head-of-line.yaml --policies svf,sjf,fcfs
+steps race 150 150
+shoot race race
+
 # 10. kvscope render: the SVG figure of a whole run (for slides and papers), shown via Chromium.
 "$kvs" render "$root/scenarios/classroom.yaml" --policy svf -o "$tmp/render.svg"
 sw=$(sed -n 's/.*<svg[^>]* width="\([0-9]*\)".*/\1/p' "$tmp/render.svg" | head -n 1)

@@ -160,7 +160,7 @@ static bool json_config_fields(cJSON *o, const kvs_report_meta *meta, int64_t me
 {
     if (!json_string(o, "scenario", meta ? meta->scenario : NULL) || !json_int(o, "memory", memory))
         return false;
-    if (cfg && !(json_string(o, "policy", kvs_policy_name(cfg->policy)) &&
+    if (cfg && !(json_string(o, "policy", kvs_config_policy_name(*cfg)) &&
                  json_string(o, "admission", kvs_admission_name(cfg->admission)) &&
                  json_string(o, "information", kvs_information_name(cfg->information))))
         return false;
@@ -368,7 +368,7 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
         fputc('\n', f);
     }
     fprintf(f, "config       policy %s, admission %s, information %s, seed %" PRIu64 "\n",
-            kvs_policy_name(cfg.policy), kvs_admission_name(cfg.admission),
+            kvs_config_policy_name(cfg), kvs_admission_name(cfg.admission),
             kvs_information_name(cfg.information), w->seed);
     fprintf(f, "requests     %zu, %zu completed", s.requests, s.completed);
     if (meta && meta->dropped > 0)
@@ -604,7 +604,7 @@ static int compare_json(FILE *f, const kvs_compare_info *info, const kvs_compare
     for (size_t r = 0; r < n; r++) {
         cJSON *o = cJSON_CreateObject();
         if (o && !(json_string(o, "name", rows[r].name) &&
-                   json_string(o, "policy", kvs_policy_name(rows[r].config.policy)) &&
+                   json_string(o, "policy", kvs_config_policy_name(rows[r].config)) &&
                    json_string(o, "admission", kvs_admission_name(rows[r].config.admission)) &&
                    json_string(o, "information",
                                kvs_information_name(rows[r].config.information)) &&
@@ -639,7 +639,7 @@ static int compare_csv(FILE *f, const kvs_compare_info *info, const kvs_compare_
         fprintf(f,
                 ",%s,%s,%s,%zu,%zu,%" PRId64 ",%" PRId64 ",%s,%" PRId64 ",%" PRId64 ",%" PRId64
                 ",%" PRId64 ",%s,%" PRId64 ",%" PRId64 ",%s,%" PRId64,
-                kvs_policy_name(rows[r].config.policy),
+                kvs_config_policy_name(rows[r].config),
                 kvs_admission_name(rows[r].config.admission),
                 kvs_information_name(rows[r].config.information), s->requests, s->completed,
                 s->makespan, s->total_latency, kvs_format_double(s->mean_latency, mean, sizeof mean),

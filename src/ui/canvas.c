@@ -456,12 +456,12 @@ static const char *switch_label(const kvs_config *prev, const kvs_config *cur)
     int ci = kvs_config_choice_index(*cur);
     const kvs_choice *ch = kvs_choice_at(ci);
     if (prev->policy != cur->policy || (ch && ci >= KVS_POLICY_COUNT))
-        return ch ? ch->name : kvs_policy_name(cur->policy);
+        return ch ? ch->name : kvs_config_policy_name(*cur);
     if (prev->information != cur->information)
         return kvs_information_name(cur->information);
     if (prev->admission != cur->admission)
         return kvs_admission_name(cur->admission);
-    return ch ? ch->name : kvs_policy_name(cur->policy);
+    return ch ? ch->name : kvs_config_policy_name(*cur);
 }
 
 static void draw_markers(WINDOW *w, const ui_view *v, const frame *f)

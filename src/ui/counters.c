@@ -115,7 +115,7 @@ void counters_draw(WINDOW *w, const ui_view *v)
     int ci = kvs_config_choice_index(v->cfg);
     const kvs_choice *ch = kvs_choice_at(ci);
     cx += value(w, y, cx, p, UI_ROLE_VALUE, ch && ci >= KVS_POLICY_COUNT ? ch->name
-                                                   : kvs_policy_name(v->cfg.policy));
+                                                   : kvs_config_policy_name(v->cfg));
     snprintf(line, sizeof line, "%s%s%s%s", p->g.dot, kvs_admission_name(v->cfg.admission),
              p->g.dot, kvs_information_name(v->cfg.information));
     value(w, y, cx, p, UI_ROLE_NORMAL, line);

@@ -54,10 +54,23 @@ wait_gone() {
 start() {
     s=$1
     shift
+    rm -f "$tmp/$s.status"
     T -f /dev/null new-session -d -s "$s" -x 120 -y 40 \
-        "cd '$root' && exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' $*"
+        "cd '$root' && env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' $*; echo \$? > '$tmp/$s.status'"
     T set-option -t "$s" remain-on-exit on >/dev/null
     wait_for "$s" "? help" 5
+}
+
+# alive SESSION: kvscope (started by start) has not exited.
+alive() { [ ! -e "$tmp/$1.status" ] && [ "$(T display -p -t "$1" '#{pane_dead}')" = 0 ]; }
+
+# exit_status SESSION: kvscope's exit status in a session made by start (waits up to 5 s). The
+# shell around kvscope writes it to a file: tmux may mark a pane dead before it has reaped the
+# process, and then its #{pane_dead_status} is still empty.
+exit_status() {
+    n=250
+    while [ $n -gt 0 ] && [ ! -s "$tmp/$1.status" ]; do sleep 0.02; n=$((n - 1)); done
+    cat "$tmp/$1.status" 2>/dev/null || echo none
 }
 
 # shell SESSION: an interactive sh in a pane, to check that the terminal works after kvscope.
@@ -233,7 +246,7 @@ else
     bad "too-small message at 40x12" $s
 fi
 T resize-window -t $s -x 120 -y 40
-if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+if wait_for $s "budget M = 100" && alive $s; then
     ok "back to 120x40 it draws again (no crash)"
 else
     bad "redraw after resize" $s
@@ -244,7 +257,7 @@ for size in "64 18" "100 30" "300 100" "1 1" "90 50"; do
     sleep 0.05
 done
 T resize-window -t $s -x 120 -y 40
-if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+if wait_for $s "budget M = 100" && alive $s; then
     ok "survives a series of resizes (64x18, 100x30, 300x100, 1x1, 90x50)"
 else
     bad "survives a series of resizes" $s
@@ -279,18 +292,13 @@ EOF2
     # Close the help if the last keys left it open, then ask for a known status.
     T send-keys -t $s Escape Escape
     sleep 0.2
-    if [ "$(T display -p -t $s '#{pane_dead}')" = 0 ] && T send-keys -t $s 1 && wait_for $s "fcfs"; then
+    if alive $s && T send-keys -t $s 1 && wait_for $s "fcfs"; then
         T send-keys -t $s q
-        # The pane closes before tmux has reaped the process: wait for its exit status.
-        n=100
-        while [ $n -gt 0 ] && [ -z "$(T display -p -t $s '#{pane_dead_status}')" ]; do
-            sleep 0.03
-            n=$((n - 1))
-        done
-        if [ "$(T display -p -t $s '#{pane_dead} #{pane_dead_status}')" = "1 0" ]; then
+        st=$(exit_status $s)
+        if [ "$st" = 0 ]; then
             ok "1000 random keys, clicks and resizes: still answering, q exits 0"
         else
-            bad "after random input q exits 0 ($(T display -p -t $s '#{pane_dead} #{pane_dead_status}'))" $s
+            bad "after random input q exits 0 (exit status: $st)" $s
         fi
     else
         bad "alive after 1000 random keys, clicks and resizes" $s
@@ -426,9 +434,8 @@ else
     bad "F1 opens the help" $s
 fi
 T send-keys -t $s F10
-n=0
-while [ "$(T display -p -t $s '#{pane_dead}' 2>/dev/null)" != 1 ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-if [ "$(T display -p -t $s '#{pane_dead_status}')" = 0 ]; then ok "F10 quits with 0"; else bad "F10 quits with 0" $s; fi
+st=$(exit_status $s)
+if [ "$st" = 0 ]; then ok "F10 quits with 0"; else bad "F10 quits with 0 (exit status: $st)" $s; fi
 stop $s
 
 # ---- colour, ASCII and mouse options ----
@@ -487,36 +494,55 @@ fi
 stop $s
 
 # ---- responsiveness at max speed on 20 000 requests ----
+# kvscope logs, per key, the time from reading it to the end of the frame that answers it
+# (KVSCOPE_KEY_LOG), counted from the start of the turn when the key was already waiting: an
+# upper bound. The promise is 50 ms; it is judged on kvscope's own CPU time, which another
+# process on the machine cannot stretch. Wall time and the round trip through tmux are shown.
 s=big
-if start $s "'$here/big.yaml' --paused --ascii --no-color"; then
+rm -f "$tmp/keys.log"
+T -f /dev/null new-session -d -s $s -x 120 -y 40 \
+    "cd '$root' && env KVSCOPE_KEY_LOG='$tmp/keys.log' TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' '$here/big.yaml' --paused --ascii --no-color"
+if wait_for $s "? help" 10; then
     T send-keys -t $s Space
     T send-keys -t $s -N 20 +
     if wait_for $s "speed: max"; then
         sleep 0.3
+        : > "$tmp/keys.log"
         ms=$(python3 - "$sock" "$s" <<'EOF'
 import subprocess, sys, time
 sock, s = sys.argv[1], sys.argv[2]
 def screen():
     return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", s],
                           capture_output=True, text=True).stdout
-best = None
-for key, want in (("p", "switched to"), ("v", "lanes:"), ("v", "stacked:")):
+worst = 0
+for key, want in (("p", "switched to"), ("v", "lanes:"), ("v", "stacked:"), ("z", "zoom:"),
+                  ("Z", "zoom:"), ("v", "lanes:"), ("v", "stacked:"), ("p", "switched to")):
     t0 = time.monotonic()
     subprocess.run(["tmux", "-L", sock, "send-keys", "-t", s, key])
     while want not in screen():
         if time.monotonic() - t0 > 5:
             print(-1)
             sys.exit(0)
-    dt = (time.monotonic() - t0) * 1000
-    best = dt if best is None else max(best, dt)
-print(int(best))
+    worst = max(worst, (time.monotonic() - t0) * 1000)
+    time.sleep(0.05)
+print(int(worst))
 EOF
 )
-        # The UI answers within 50 ms; tmux and the polling add their own delay on top.
-        if [ "$ms" -ge 0 ] && [ "$ms" -lt 300 ]; then
-            ok "keys answered at max speed on 20000 requests (slowest ${ms} ms incl. tmux)"
+        stats=$(python3 -c "
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+wall = sorted(float(r[0]) for r in rows)
+cpu = sorted(float(r[1]) for r in rows)
+if rows:
+    print(len(rows), '%.1f' % cpu[-1], '%.1f' % cpu[len(cpu) // 2], '%.1f' % wall[-1], '%.1f' % wall[len(wall) // 2])
+else:
+    print('0 -1 -1 -1 -1')" "$tmp/keys.log")
+        set -- $stats
+        n=$1 cpu_max=$2 cpu_med=$3 wall_max=$4 wall_med=$5
+        if [ "$ms" -ge 0 ] && [ "$n" -ge 8 ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 50 else 1)" "$cpu_max"; then
+            ok "keys answered at max speed on 20000 requests: $n keys, at most ${cpu_max} ms of kvscope's CPU time before the answer is drawn (median ${cpu_med}); wall ${wall_max} ms max, ${wall_med} median; ${ms} ms through tmux"
         else
-            bad "keys answered at max speed on 20000 requests (took ${ms} ms)" $s
+            bad "keys answered within 50 ms at max speed on 20000 requests ($n keys; CPU ${cpu_max} ms max; wall ${wall_max} ms; through tmux ${ms} ms)" $s
         fi
     else
         bad "+ reaches max speed" $s

@@ -112,7 +112,7 @@ static void hand_pause_beats_no_preemption(void **state)
     assert_int_equal(solve(&w, KVS_OPT_NO_PREEMPTION), 30);
     assert_int_equal(solve(&w, KVS_OPT_PREEMPTION), 25);
     int64_t ev;
-    kvs_config vllm = {KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NONE};
+    kvs_config vllm = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_CURRENT, .information = KVS_INFO_NONE};
     assert_int_equal(run_policy(&w, vllm, &ev), 25);
     assert_true(ev > 0);
 }
@@ -138,8 +138,8 @@ static void hand_burst_small_first(void **state)
     assert_int_equal(solve(&w, KVS_OPT_NO_PREEMPTION), 11);
     assert_int_equal(solve(&w, KVS_OPT_PREEMPTION), 11);
     int64_t ev;
-    kvs_config fcfs = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
-    kvs_config svf = {KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config fcfs = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
+    kvs_config svf = {.policy = KVS_POLICY_SVF, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
     assert_int_equal(run_policy(&w, fcfs, &ev), 12);
     assert_int_equal(run_policy(&w, svf, &ev), 11);
 }
@@ -178,7 +178,7 @@ static void hand_wait_for_arrival(void **state)
     assert_int_equal(solve(&w, KVS_OPT_NO_PREEMPTION), 8);
     assert_int_equal(solve(&w, KVS_OPT_PREEMPTION), 8);
     int64_t ev;
-    kvs_config fcfs = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config fcfs = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
     assert_int_equal(run_policy(&w, fcfs, &ev), 12);
 }
 
@@ -286,7 +286,7 @@ static void random_instances(void **state)
         for (int c = 0; c < KVS_CHOICE_COUNT; c++) {
             for (int info = 0; info < KVS_INFORMATION_COUNT; info++) {
                 for (int adm = 0; adm < KVS_ADMISSION_COUNT; adm++) {
-                    kvs_config base = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+                    kvs_config base = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
                     kvs_config cfg = kvs_config_choose(base, c);
                     if (c < KVS_POLICY_COUNT) {
                         cfg.information = (kvs_information)info;

@@ -86,8 +86,8 @@ static kvs_engine *run_engine(const kvs_workload *w, kvs_config cfg)
     return e;
 }
 
-static const kvs_config FCFS = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
-static const kvs_config VLLM = {KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NONE};
+static const kvs_config FCFS = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
+static const kvs_config VLLM = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_CURRENT, .information = KVS_INFO_NONE};
 
 /* ---------------------------------------------------------------- the hand-computed run
  *
