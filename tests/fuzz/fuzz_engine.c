@@ -10,7 +10,9 @@
  *   3     sigma = (b & 7) / 4, flip = ((b >> 3) & 3) / 4, theta = (b >> 5) ? (b >> 5) * 8 : auto
  *   4-5   short / long estimate (0 = auto)
  *   6-13  seed
- *   14    number of switches (% 17), then 3 bytes each: gap in steps, kind, value
+ *   14    number of switches (% 17), then 3 bytes each: gap in steps, kind, value (kind 3 with
+ *         value bit 7: a plugin policy, kvscope/policy.h, keyed by weights from the seed's low
+ *         20 bits; with bit 6 also set it has no key function and must be refused)
  *   then  5 bytes per request (at most 40): arrival, prompt u16 % (M + 2), output u8 % (M + 2),
  *         predicted (0 = none); a request that cannot fit must be refused by kvs_engine_new.
  * tests/fuzz/mkseed.c turns shipped scenarios into this format for the seed corpus.
@@ -37,6 +39,7 @@
 
 #include "fuzz.h"
 #include "kvscope/engine.h"
+#include "kvscope/policy.h"
 
 #define MAX_REQ 40
 #define MAX_SW 16
@@ -59,7 +62,21 @@ static unsigned u16(rd *r)
     return hi << 8 | byte(r);
 }
 
-static kvs_config apply_switch(kvs_config cur, const sw *s)
+/* A user policy (kvscope/policy.h) whose key mixes what a plugin may see, with coefficients
+ * from the input (small, so the key cannot overflow: |key| < 2^58). */
+typedef struct {
+    int64_t prompt, estimate, waited, evictions, original;
+} key_weights;
+
+static int64_t fuzz_key(const kvs_policy_request *r, void *user)
+{
+    const key_weights *k = user;
+    int64_t est = r->estimate < 0 ? 0 : r->estimate;
+    return k->prompt * r->prompt + k->estimate * est - k->waited * r->waited +
+           k->evictions * r->evictions + k->original * r->original_prompt;
+}
+
+static kvs_config apply_switch(kvs_config cur, const sw *s, key_weights *kw)
 {
     switch (s->kind % 4) {
     case 0:
@@ -72,24 +89,38 @@ static kvs_config apply_switch(kvs_config cur, const sw *s)
         return c; /* may be invalid: set_config must refuse it and change nothing */
     }
     default: {
-        kvs_config c = {(kvs_policy)(s->value & 3), (kvs_admission)((s->value >> 2) & 1),
-                        (kvs_information)((s->value >> 3) & 3)};
+        kvs_config c;
+        memset(&c, 0, sizeof c);
+        c.policy = (kvs_policy)(s->value & 3);
+        c.admission = (kvs_admission)((s->value >> 2) & 1);
+        c.information = (kvs_information)((s->value >> 3) & 3);
+        if (s->value & 0x80) { /* a plugin policy; without a key function it must be refused */
+            c.policy = KVS_POLICY_PLUGIN;
+            c.key_fn = s->value & 0x40 ? NULL : fuzz_key;
+            c.key_user = kw;
+            c.key_name = "fuzz-key";
+        }
         return c;
     }
     }
 }
 
-static void do_switch(kvs_engine *e, const sw *s)
+static bool same_config(kvs_config a, kvs_config b)
+{
+    return a.policy == b.policy && a.admission == b.admission && a.information == b.information &&
+           (a.policy != KVS_POLICY_PLUGIN ||
+            (a.key_fn == b.key_fn && a.key_user == b.key_user && a.key_name == b.key_name));
+}
+
+static void do_switch(kvs_engine *e, const sw *s, key_weights *kw)
 {
     kvs_config before = kvs_engine_config(e);
-    kvs_config want = apply_switch(before, s);
+    kvs_config want = apply_switch(before, s, kw);
     bool valid = kvs_config_valid(want, NULL, 0);
     int rc = kvs_engine_set_config(e, want);
     FUZZ_CHECK((rc == 0) == valid, "set_config returned %d for a %s config", rc,
                valid ? "valid" : "invalid");
-    kvs_config now = kvs_engine_config(e);
-    kvs_config expect = valid ? want : before;
-    FUZZ_CHECK(memcmp(&now, &expect, sizeof now) == 0, "config after switch");
+    FUZZ_CHECK(same_config(kvs_engine_config(e), valid ? want : before), "config after switch");
 }
 
 static void same_outcome(const kvs_engine *a, const kvs_engine *b, size_t n, const char *what)
@@ -244,8 +275,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* big mode: values near the limits, stepped in strides (overflow paths, UBSan) */
     bool big = (c0 >> 5) & 1;
     w.memory = big ? 1 + (int64_t)m16 * 30517 : 1 + (int64_t)(m16 % 1024);
-    kvs_config cfg = {(kvs_policy)(c0 & 3), (kvs_admission)((c0 >> 2) & 1),
-                      (kvs_information)((c0 >> 3) & 3)};
+    kvs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.policy = (kvs_policy)(c0 & 3);
+    cfg.admission = (kvs_admission)((c0 >> 2) & 1);
+    cfg.information = (kvs_information)((c0 >> 3) & 3);
     w.info = kvs_info_params_default();
     unsigned ib = byte(&r);
     w.info.sigma = (ib & 7) / 4.0;
@@ -256,6 +290,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     w.info.long_estimate = le ? (int64_t)le * 4 : -1;
     for (int i = 0; i < 8; i++)
         w.seed = w.seed << 8 | byte(&r);
+    /* the plugin's weights, -8..7 each, from the seed's bits */
+    key_weights kw = {(int64_t)(w.seed & 15) - 8, (int64_t)(w.seed >> 4 & 15) - 8,
+                      (int64_t)(w.seed >> 8 & 15) - 8, (int64_t)(w.seed >> 12 & 15) - 8,
+                      (int64_t)(w.seed >> 16 & 15) - 8};
     sw sws[MAX_SW];
     size_t nsw = byte(&r) % (MAX_SW + 1);
     int64_t at = 0;
@@ -316,7 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (long iter = 0; !kvs_engine_done(a); iter++) {
         int64_t now = kvs_engine_now(a);
         while (next < nsw && sws[next].at == now)
-            do_switch(a, &sws[next++]);
+            do_switch(a, &sws[next++], &kw);
         if (c == NULL && now >= clone_at) {
             c = kvs_engine_clone(a);
             cloned_at = now;
@@ -341,7 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* switches scheduled after the end are still accepted (they change nothing) */
     while (next < nsw)
-        do_switch(a, &sws[next++]);
+        do_switch(a, &sws[next++], &kw);
 
     kvs_counters k;
     kvs_engine_counters(a, &k);
@@ -369,7 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (next < nsw) {
         kvs_engine_advance_to(b, sws[next].at);
         while (next < nsw && (kvs_engine_done(b) || sws[next].at == kvs_engine_now(b)))
-            do_switch(b, &sws[next++]);
+            do_switch(b, &sws[next++], &kw);
     }
     kvs_engine_run(b);
     same_outcome(a, b, w.count, "stepped vs advance_to/run");
