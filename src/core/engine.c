@@ -596,55 +596,94 @@ size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out)
 
 /* ---------------------------------------------------------------- one decision point */
 
+/* A failing check point of the lookahead scan: keep the smallest (the scan goes down in u, so the
+ * last one recorded) and how long the failure provably lasts with the batch unchanged. */
+typedef struct {
+    int64_t u, mem, through;
+} la_fail;
+
+static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, int64_t M)
+{
+    f->u = u;
+    f->mem = mem;
+    /* With the batch unchanged, a point u >= t+2 of the running set stays a check point until
+     * u-1, and j's share of it (s_j + u - t') shrinks by one per decision point, so this point
+     * keeps failing through min(t + excess - 1, u - 1). A point where j is not counted (u > e_j)
+     * fails on the running set alone until u - 1. */
+    int64_t through = u - 1;
+    if (j_in && t + (mem - M) - 1 < through)
+        through = t + (mem - M) - 1;
+    /* The point t+1 holds the whole batch and j: at any later t' with the batch unchanged,
+     * t'+1 is still a check point (whoever was due by t+1 still is) and holds
+     * A + (t'+1)C + s_j + 1, no less than now: it keeps failing until the batch changes. */
+    if (u == t + 1)
+        through = NEVER - 1;
+    if (through > f->through)
+        f->through = through;
+}
+
 /* MODEL.md §5 lookahead: would admitting j at t keep the estimated memory within M at every
  * estimated completion point? Scans the running set (which already holds this decision point's
- * admissions U) from the latest estimated completion down, with j merged in at its place. */
+ * admissions U) from the latest estimated completion down, keeping the suffix sums A (of s - k)
+ * and C (count): the memory at point u is A + u*C.
+ *
+ * The memory is evaluated after every entry, not only after the last entry of a group of equal
+ * completion points. A partial group's value is below the full group's (every entry holds at
+ * least one token at its points), so it fails only where the full group fails too, and the full
+ * group is evaluated right after it: the answer, the smallest failing point with its memory, and
+ * the longest provable failure are those of the group-by-group scan MODEL.md describes.
+ * Running entries whose estimated completion is t+1 or earlier all share the point t+1, where
+ * the memory is that of the whole batch plus j: it is evaluated once at the end (t+1 is not a
+ * check point when no one is due by then: the memory there is below that of the next point). */
 static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
 {
-    int64_t est_j = residency_estimate(e, j);
-    int64_t e_j = t + est_j; /* >= t + 1 */
+    const int64_t M = e->M;
+    const rent *run = e->run;
+    int64_t e_j = t + residency_estimate(e, j); /* >= t + 1 */
     int64_t b_j = residency_prompt(e, j) - t;
     int64_t A = 0, C = 0;
-    bool j_in = false;
     size_t i = e->run_len;
-    int64_t fail_u = -1, fail_mem = 0, blocked_through = -1;
-    while (i > 0 || !j_in) {
-        int64_t u = j_in ? INT64_MIN : e_j;
-        if (i > 0)
-            u = max64(u, max64(e->run[i - 1].e0, t + 1));
-        while (i > 0 && max64(e->run[i - 1].e0, t + 1) == u) {
-            A += e->run[i - 1].b;
-            C++;
+    la_fail f = {-1, 0, -1};
+
+    /* points above e_j: the running set alone */
+    while (i > 0 && run[i - 1].e0 > e_j) {
+        i--;
+        A += run[i].b;
+        C++;
+        int64_t mem = A + run[i].e0 * C;
+        if (mem > M)
+            la_record(&f, run[i].e0, mem, false, t, M);
+    }
+    /* j's own point e_j, then the points from e_j down to t+2 with j counted */
+    A += b_j;
+    C++;
+    if (e_j >= t + 2) {
+        int64_t mem = A + e_j * C;
+        if (mem > M)
+            la_record(&f, e_j, mem, true, t, M);
+        while (i > 0 && run[i - 1].e0 >= t + 2) {
             i--;
-        }
-        if (!j_in && e_j == u) {
-            A += b_j;
+            A += run[i].b;
             C++;
-            j_in = true;
-        }
-        int64_t mem = A + u * C;
-        if (mem > e->M) {
-            fail_u = u; /* keep going: report the earliest failing point */
-            fail_mem = mem;
-            /* With the batch unchanged, a point u >= t+2 of the running set stays a check point
-             * until u-1, and j's share of it (s_j + u - t') shrinks by one per decision point,
-             * so this point keeps failing through min(t + excess - 1, u - 1). A point where j
-             * is not counted (u > e_j) fails on the running set alone until u - 1. */
-            int64_t through = u - 1;
-            if (j_in && t + (mem - e->M) - 1 < through)
-                through = t + (mem - e->M) - 1;
-            if (u >= t + 2 && through > blocked_through)
-                blocked_through = through;
+            mem = A + run[i].e0 * C;
+            if (mem > M)
+                la_record(&f, run[i].e0, mem, true, t, M);
         }
     }
-    if (fail_u < 0)
+    /* t+1, a check point only if some running entry is due by then or j is: the whole batch */
+    if (i > 0 || e_j == t + 1) {
+        int64_t mem = e->A + b_j + (t + 1) * (e->C + 1);
+        if (mem > M)
+            la_record(&f, t + 1, mem, true, t, M);
+    }
+    if (f.u < 0)
         return true;
-    e->head_blocked_through = blocked_through;
+    e->head_blocked_through = f.through;
     e->block.kind = KVS_BLOCK_LOOKAHEAD;
     e->block.req = j;
     e->block.decided_at = t;
-    e->block.at_step = fail_u;
-    e->block.tokens = fail_mem;
+    e->block.at_step = f.u;
+    e->block.tokens = f.mem;
     return false;
 }
 
