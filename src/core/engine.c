@@ -82,6 +82,10 @@ struct kvs_engine {
     /* The head of the queue provably fails the lookahead check at every decision point up to this
      * one, as long as the running set and the queue stay as they are (-1: nothing known). */
     int64_t head_blocked_through;
+    /* The running set's estimated memory is within M at every check point from t+2 on (kept
+     * since the last lookahead admission; lost by a `current` admission or a change of
+     * estimates). */
+    bool run_ok;
     uint64_t seq;
 
     int64_t mem_now, peak, volume_done, tokens_generated, evictions;
@@ -480,6 +484,7 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->cfg = cfg;
     e->keep_history = true;
     e->head_blocked_through = -1;
+    e->run_ok = true;
     size_t cnt = e->n;
     e->base_pred = xmalloc(cnt * sizeof *e->base_pred);
     e->is_long = xmalloc(cnt * sizeof *e->is_long);
@@ -574,6 +579,7 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
     }
 
     if (info_changed) {
+        e->run_ok = false;
         for (size_t j = 0; j < e->run_len; j++) {
             uint32_t i = e->run[j].req;
             e->r[i].e0 = residency_e0(e, i);
@@ -596,16 +602,18 @@ size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out)
 
 /* ---------------------------------------------------------------- one decision point */
 
-/* A failing check point of the lookahead scan: keep the smallest (the scan goes down in u, so the
- * last one recorded) and how long the failure provably lasts with the batch unchanged. */
+/* The failing check points of a lookahead scan: the smallest, and how long the failure provably
+ * lasts with the batch unchanged. */
 typedef struct {
     int64_t u, mem, through;
 } la_fail;
 
 static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, int64_t M)
 {
-    f->u = u;
-    f->mem = mem;
+    if (f->u < 0) { /* the scan goes up in u: the first failure is at the smallest point */
+        f->u = u;
+        f->mem = mem;
+    }
     /* With the batch unchanged, a point u >= t+2 of the running set stays a check point until
      * u-1, and j's share of it (s_j + u - t') shrinks by one per decision point, so this point
      * keeps failing through min(t + excess - 1, u - 1). A point where j is not counted (u > e_j)
@@ -623,61 +631,77 @@ static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, 
 }
 
 /* MODEL.md §5 lookahead: would admitting j at t keep the estimated memory within M at every
- * estimated completion point? Scans the running set (which already holds this decision point's
- * admissions U) from the latest estimated completion down, keeping the suffix sums A (of s - k)
- * and C (count): the memory at point u is A + u*C.
+ * estimated completion point? The running set (which already holds this decision point's
+ * admissions U) is sorted by estimated completion e0; the memory at a point u is that of the
+ * entries with e0 >= u (and j if u <= e_j): with A_tot, C_tot the batch's sums of (s - k) and its
+ * count (plus j's) and P_A, P_C the same sums over the entries below u, it is
+ * (A_tot - P_A) + u * (C_tot - P_C). The scan goes up from the earliest completion.
  *
- * The memory is evaluated after every entry, not only after the last entry of a group of equal
- * completion points. A partial group's value is below the full group's (every entry holds at
- * least one token at its points), so it fails only where the full group fails too, and the full
- * group is evaluated right after it: the answer, the smallest failing point with its memory, and
- * the longest provable failure are those of the group-by-group scan MODEL.md describes.
- * Running entries whose estimated completion is t+1 or earlier all share the point t+1, where
- * the memory is that of the whole batch plus j: it is evaluated once at the end (t+1 is not a
- * check point when no one is due by then: the memory there is below that of the next point). */
+ * - Running entries whose estimated completion is t+1 or earlier all share the point t+1, where
+ *   the memory is the whole batch's plus j's. t+1 is a check point only if some entry or j is
+ *   due by then (otherwise its memory is below that of the next point).
+ * - The memory is evaluated at every entry, not only at the first entry of a group of equal
+ *   points. A later entry of a group sees part of the group (every entry holds at least one
+ *   token there), so it fails only where the group's first entry, evaluated before it, fails
+ *   too: the answer, the smallest failing point with its memory, and the longest provable
+ *   failure are those of the point-by-point check.
+ * - Points above e_j hold the running set alone. When e->run_ok says the running set is within
+ *   M at every point from t+2 on (it holds since the last lookahead admission checked them, as
+ *   completions and evictions only lower the memory and time only drops points), they cannot
+ *   fail and are not scanned. */
 static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
 {
     const int64_t M = e->M;
     const rent *run = e->run;
+    const size_t n = e->run_len;
     int64_t e_j = t + residency_estimate(e, j); /* >= t + 1 */
     int64_t b_j = residency_prompt(e, j) - t;
-    int64_t A = 0, C = 0;
-    size_t i = e->run_len;
+    int64_t A_tot = e->A + b_j, C_tot = e->C + 1, P_A = 0, P_C = 0;
+    size_t i = 0;
     la_fail f = {-1, 0, -1};
 
-    /* points above e_j: the running set alone */
-    while (i > 0 && run[i - 1].e0 > e_j) {
-        i--;
-        A += run[i].b;
-        C++;
-        int64_t mem = A + run[i].e0 * C;
-        if (mem > M)
-            la_record(&f, run[i].e0, mem, false, t, M);
+    while (i < n && run[i].e0 <= t + 1) {
+        P_A += run[i].b;
+        P_C++;
+        i++;
     }
-    /* j's own point e_j, then the points from e_j down to t+2 with j counted */
-    A += b_j;
-    C++;
-    if (e_j >= t + 2) {
-        int64_t mem = A + e_j * C;
-        if (mem > M)
-            la_record(&f, e_j, mem, true, t, M);
-        while (i > 0 && run[i - 1].e0 >= t + 2) {
-            i--;
-            A += run[i].b;
-            C++;
-            mem = A + run[i].e0 * C;
-            if (mem > M)
-                la_record(&f, run[i].e0, mem, true, t, M);
-        }
-    }
-    /* t+1, a check point only if some running entry is due by then or j is: the whole batch */
     if (i > 0 || e_j == t + 1) {
-        int64_t mem = e->A + b_j + (t + 1) * (e->C + 1);
+        int64_t mem = A_tot + (t + 1) * C_tot;
         if (mem > M)
             la_record(&f, t + 1, mem, true, t, M);
     }
-    if (f.u < 0)
+    while (i < n && run[i].e0 < e_j) {
+        int64_t u = run[i].e0;
+        int64_t mem = (A_tot - P_A) + u * (C_tot - P_C);
+        if (mem > M)
+            la_record(&f, u, mem, true, t, M);
+        P_A += run[i].b;
+        P_C++;
+        i++;
+    }
+    if (e_j >= t + 2) {
+        int64_t mem = (A_tot - P_A) + e_j * (C_tot - P_C);
+        if (mem > M)
+            la_record(&f, e_j, mem, true, t, M);
+    }
+    if (!e->run_ok) {
+        A_tot -= b_j;
+        C_tot--;
+        for (; i < n; i++) {
+            int64_t u = run[i].e0;
+            if (u > e_j) {
+                int64_t mem = (A_tot - P_A) + u * (C_tot - P_C);
+                if (mem > M)
+                    la_record(&f, u, mem, false, t, M);
+            }
+            P_A += run[i].b;
+            P_C++;
+        }
+    }
+    if (f.u < 0) {
+        e->run_ok = true; /* every point of the batch with j has just been checked */
         return true;
+    }
     e->head_blocked_through = f.through;
     e->block.kind = KVS_BLOCK_LOOKAHEAD;
     e->block.req = j;
@@ -690,8 +714,10 @@ static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
 static bool current_fits(kvs_engine *e, uint32_t j, int64_t t)
 {
     int64_t mem = e->A + (t + 1) * e->C + residency_prompt(e, j) + 1;
-    if (mem <= e->M)
+    if (mem <= e->M) {
+        e->run_ok = false; /* admitted without looking ahead */
         return true;
+    }
     e->block.kind = KVS_BLOCK_CURRENT;
     e->block.req = j;
     e->block.decided_at = t;
