@@ -107,9 +107,10 @@ screenshots:
 	@sh scripts/screenshots.sh ./kvscope screenshots
 
 install: kvscope
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kvscope/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kvscope/scenarios/traces
 	install -m 755 kvscope $(DESTDIR)$(PREFIX)/bin/kvscope
-	install -m 644 scenarios/*.yaml $(DESTDIR)$(PREFIX)/share/kvscope/scenarios/
+	install -m 644 scenarios/*.yaml scenarios/README.md $(DESTDIR)$(PREFIX)/share/kvscope/scenarios/
+	install -m 644 scenarios/traces/* $(DESTDIR)$(PREFIX)/share/kvscope/scenarios/traces/
 
 clean:
 	rm -rf build build-san kvscope

@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "io/atomic.h"
+#include "io/hardware.h"
 #include "io/report.h"
 #include "io/scenario.h"
+#include "io/trace.h"
 #include "kvscope/config.h"
 #include "kvscope/engine.h"
 #include "ui/ui.h"
@@ -33,7 +35,7 @@ static const char *const command_names[] = {"", "run", "compare", "help"};
 
 typedef enum {
     F_POLICY, F_POLICIES, F_ADMISSION, F_INFORMATION, F_MEMORY, F_SEED, F_FORMAT, F_OUTPUT,
-    F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_COUNT
+    F_LENIENT, F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_COUNT
 } flag_id;
 
 typedef struct {
@@ -64,6 +66,8 @@ static const flag_spec flags[F_COUNT] = {
     [F_FORMAT] = {"format", 0, "F", REPORT_CMDS, "text (default), json or csv"},
     [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS,
                   "write the report to FILE (atomically), not stdout"},
+    [F_LENIENT] = {"lenient", 0, NULL, ALL_SCENARIO_CMDS,
+                   "traces: skip malformed rows (and say how many) instead of stopping"},
     [F_NO_COLOR] = {"no-color", 0, NULL, CMD_BIT(CMD_VIEW),
                     "no colours (also when NO_COLOR is set)"},
     [F_ASCII] = {"ascii", 0, NULL, CMD_BIT(CMD_VIEW),
@@ -565,6 +569,7 @@ static int check_and_read_options(const args *a, options *o)
     if (a->seen[F_SPEED] && !parse_positive_double(a->value[F_SPEED], &o->ui.speed))
         return usage_error(cmd, "--speed needs a number of steps per second > 0, not '%s'",
                            a->value[F_SPEED]);
+    o->scenario.lenient = a->seen[F_LENIENT];
     o->ui.paused = a->seen[F_PAUSED];
     o->ui.ascii = a->seen[F_ASCII];
     o->ui.mouse = !a->seen[F_NO_MOUSE];
@@ -649,6 +654,10 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         kvs_error_clear(&err);
         return EXIT_USAGE;
     }
+    if (sc->trace_rows_bad > 0)
+        fprintf(stderr, "kvscope: %s: skipped %zu malformed row%s (--lenient); the first: %s\n",
+                sc->trace_file, sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s",
+                sc->trace_first_bad ? sc->trace_first_bad : "?");
     return 0;
 }
 
@@ -673,6 +682,10 @@ static kvs_report_meta report_meta(const kvs_scenario *sc)
     m.scenario = sc->name;
     m.step_ms = sc->step_ms;
     m.dropped = (int64_t)sc->dropped;
+    m.memory_note = sc->memory_note;
+    m.trace_file = sc->trace_file;
+    m.trace_rows_bad = (int64_t)sc->trace_rows_bad;
+    m.trace_rows_failed = (int64_t)sc->trace_rows_failed;
     return m;
 }
 
@@ -862,8 +875,161 @@ static int cmd_view(const args *a, options *o)
     return rc;
 }
 
+/* ---------------------------------------------------------------- trace info */
+
+static void trace_info_help(FILE *f)
+{
+    size_t nm, ng;
+    const kvs_model_spec *models = kvs_hardware_models(&nm);
+    const kvs_gpu_spec *gpus = kvs_hardware_gpus(&ng);
+    fprintf(f, "Usage: kvscope trace info FILE [options]\n\n"
+               "A quick look at a captured trace before simulating it: rows, time span, arrival\n"
+               "rate, prompt/output statistics and, with --gpu, the memory budget M of a setup.\n\n"
+               "Options:\n"
+               "  --format F         %s (default: detected from the first line)\n"
+               "  --step-ms MS       wall-clock length of one step (default 25)\n"
+               "  --rate-scale X     compress trace time X-fold (default 1)\n"
+               "  --keep-model NAME  BurstGPT: keep only rows of this Model\n"
+               "  --lenient          skip malformed rows instead of stopping at the first\n"
+               "  --gpu GPU          derive M for this GPU (with --model, --gpus, --utilization)\n"
+               "  --model MODEL      the served model (default llama-3.1-8b)\n"
+               "  --gpus N           number of GPUs (default 1)\n"
+               "  --utilization U    fraction of GPU memory the server may use (default 0.9)\n\n",
+            kvs_trace_format_list());
+    fputs("Models:", f);
+    for (size_t i = 0; i < nm; i++)
+        fprintf(f, " %s", models[i].name);
+    fputs("\nGPUs:  ", f);
+    for (size_t i = 0; i < ng; i++)
+        fprintf(f, " %s", gpus[i].name);
+    fputs("\n\nExample:\n  kvscope trace info ../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv "
+          "--gpu h100-80gb\n", f);
+}
+
+static int trace_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "kvscope: trace info: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'kvscope trace info --help'.\n");
+    return EXIT_USAGE;
+}
+
+/* `kvscope trace info FILE [...]`: argv[0] is "info". */
+static int cmd_trace(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "info") != 0) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            trace_info_help(stdout);
+            return EXIT_OK;
+        }
+        return trace_usage("%s", argc < 1 ? "missing subcommand: the only one is 'info' "
+                                            "(kvscope trace info FILE)"
+                                          : "unknown subcommand: the only one is 'info'");
+    }
+    kvs_trace_spec sp;
+    kvs_trace_spec_init(&sp);
+    sp.step_ms = 25;
+    const char *file = NULL, *gpu = NULL, *model = "llama-3.1-8b";
+    uint64_t gpus = 1;
+    double util = 0.9;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            trace_info_help(stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(arg, "--lenient") == 0) {
+            sp.lenient = true;
+            continue;
+        }
+        static const char *const valued[] = {"--format", "--step-ms", "--rate-scale",
+                                             "--keep-model", "--gpu", "--model", "--gpus",
+                                             "--utilization"};
+        int which = -1;
+        for (int k = 0; k < 8; k++)
+            if (strcmp(arg, valued[k]) == 0)
+                which = k;
+        if (which < 0) {
+            if (arg[0] == '-' && arg[1])
+                return trace_usage("unknown option '%s'", arg);
+            if (file)
+                return trace_usage("unexpected argument '%s' (give one trace file)", arg);
+            file = arg;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return trace_usage("option %s needs a value", arg);
+        const char *v = argv[++i];
+        switch (which) {
+        case 0:
+            if (kvs_trace_format_parse(v, &sp.format) < 0)
+                return trace_usage("unknown format '%s'; expected auto, azure, burstgpt, "
+                                   "mooncake, lengths or kvscope", v);
+            break;
+        case 1:
+            if (!parse_positive_double(v, &sp.step_ms))
+                return trace_usage("--step-ms needs a number > 0, not '%s'", v);
+            break;
+        case 2:
+            if (!parse_positive_double(v, &sp.rate_scale))
+                return trace_usage("--rate-scale needs a number > 0, not '%s'", v);
+            break;
+        case 3: sp.model = v; break;
+        case 4: gpu = v; break;
+        case 5: model = v; break;
+        case 6:
+            if (!parse_uint64(v, &gpus) || gpus == 0 || gpus > KVS_MAX_GPUS)
+                return trace_usage("--gpus needs a whole number from 1 to 1024, not '%s'", v);
+            break;
+        case 7:
+            if (!parse_positive_double(v, &util) || util > 1.0)
+                return trace_usage("--utilization needs a number in (0, 1], not '%s'", v);
+            break;
+        }
+    }
+    if (!file)
+        return trace_usage("%s", "needs a trace file: kvscope trace info FILE");
+    int64_t M = 0;
+    char note[512] = "";
+    if (gpu) {
+        kvs_memory_breakdown how;
+        char why[512];
+        if (kvs_memory_from_setup(model, gpu, (int)gpus, util, &M, &how, why, sizeof why) < 0) {
+            fprintf(stderr, "kvscope: trace info: %s\n", why);
+            return EXIT_USAGE;
+        }
+        kvs_memory_breakdown_format(&how, note, sizeof note);
+    }
+    sp.path = file;
+    kvs_trace t;
+    kvs_error err;
+    memset(&err, 0, sizeof err);
+    if (kvs_trace_load(&sp, &t, &err) < 0) {
+        kvs_error_print(stderr, &err);
+        kvs_error_clear(&err);
+        return EXIT_USAGE;
+    }
+    int rc = kvs_trace_print_info(stdout, &sp, &t) < 0 ? EXIT_RUNTIME : EXIT_OK;
+    if (gpu && rc == EXIT_OK) {
+        size_t over = 0;
+        for (size_t i = 0; i < t.count; i++)
+            over += t.requests[i].prompt + t.requests[i].output > M;
+        printf("memory:        %s\n", note);
+        printf("fits:          %zu of %zu requests fit M on their own", t.count - over, t.count);
+        if (over)
+            printf(" (%zu never can: use `oversize: drop` or a larger setup)", over);
+        putchar('\n');
+    }
+    kvs_trace_free(&t);
+    if (fflush(stdout) != 0)
+        rc = EXIT_RUNTIME;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+        return cmd_trace(argc - 2, argv + 2);
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc)

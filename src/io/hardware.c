@@ -237,10 +237,10 @@ int kvs_memory_from_setup(const char *model, const char *gpu, int gpus, double u
 
 int kvs_memory_breakdown_format(const kvs_memory_breakdown *b, char *buf, size_t n)
 {
-    return snprintf(buf, n, "M = %lld tokens: %d x %s (%lld GB) x %g = %.2f GB - weights %.2f GB "
-                    "- reserve %.2f GB = %.2f GB of KV cache / %lld bytes per token (2 x %d "
-                    "layers x %d KV heads x %d x %d bytes)", (long long)b->memory, b->gpus,
-                    b->gpu->name, (long long)b->gpu->memory_gb, b->utilization,
+    return snprintf(buf, n, "M = %lld tokens: %s on %d x %s (%lld GB) x %g = %.2f GB - weights "
+                    "%.2f GB - reserve %.2f GB = %.2f GB of KV cache / %lld bytes per token (2 x "
+                    "%d layers x %d KV heads x %d x %d bytes)", (long long)b->memory,
+                    b->model->name, b->gpus, b->gpu->name, (long long)b->gpu->memory_gb, b->utilization,
                     (double)b->usable_bytes / 1e9, (double)b->weight_bytes / 1e9,
                     (double)b->activation_bytes / 1e9, (double)b->kv_cache_bytes / 1e9,
                     (long long)b->kv_bytes_per_token, b->model->layers, b->model->kv_heads,

@@ -61,7 +61,7 @@ typedef struct {
 int kvs_memory_from_setup(const char *model, const char *gpu, int gpus, double utilization,
                           int64_t *M, kvs_memory_breakdown *how, char *why, size_t n);
 
-/* One line saying how M was derived, e.g. "M = 418592 tokens: 1 x h100-80gb (80 GB) x 0.9 =
+/* One line saying how M was derived, e.g. "M = 418592 tokens: llama-3.1-8b on 1 x h100-80gb (80 GB) x 0.9 =
  * 72.00 GB - weights 16.06 GB - reserve 1.07 GB = 54.87 GB of KV cache / 131072 bytes per token
  * (2 x 32 layers x 8 KV heads x 128 x 2 bytes)". Returns what snprintf returns. */
 int kvs_memory_breakdown_format(const kvs_memory_breakdown *how, char *buf, size_t n);

@@ -149,6 +149,15 @@ static bool json_config_fields(cJSON *o, const kvs_report_meta *meta, int64_t me
         return false;
     if (meta && meta->step_ms > 0 && !json_double(o, "step_ms", meta->step_ms))
         return false;
+    /* Additions to MODEL.md section 7 (present only when they apply): where M and the requests
+     * came from, so a reader can check them. */
+    if (meta && meta->memory_note && !json_string(o, "memory_derivation", meta->memory_note))
+        return false;
+    if (meta && meta->trace_file &&
+        !(json_string(o, "trace", meta->trace_file) &&
+          json_int(o, "trace_rows_skipped_bad", meta->trace_rows_bad) &&
+          json_int(o, "trace_rows_skipped_failed", meta->trace_rows_failed)))
+        return false;
     return json_int(o, "dropped", meta ? meta->dropped : 0);
 }
 
@@ -311,7 +320,18 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     char a[64], b[64], c[64];
 
     fprintf(f, "scenario     %s\n", meta && meta->scenario ? meta->scenario : "");
-    fprintf(f, "memory       M = %" PRId64 " tokens\n", M);
+    if (meta && meta->memory_note) /* "M = ... tokens: how it was derived" */
+        fprintf(f, "memory       %s\n", meta->memory_note);
+    else
+        fprintf(f, "memory       M = %" PRId64 " tokens\n", M);
+    if (meta && meta->trace_file) {
+        fprintf(f, "trace        %s", meta->trace_file);
+        if (meta->trace_rows_bad > 0)
+            fprintf(f, ", %" PRId64 " malformed rows skipped", meta->trace_rows_bad);
+        if (meta->trace_rows_failed > 0)
+            fprintf(f, ", %" PRId64 " failed requests skipped", meta->trace_rows_failed);
+        fputc('\n', f);
+    }
     fprintf(f, "config       policy %s, admission %s, information %s, seed %" PRIu64 "\n",
             kvs_policy_name(cfg.policy), kvs_admission_name(cfg.admission),
             kvs_information_name(cfg.information), w->seed);

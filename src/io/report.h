@@ -22,6 +22,10 @@ typedef struct {
     const char *scenario; /* the scenario's name */
     double step_ms;       /* wall-clock length of one step; 0 = not given (then omitted) */
     int64_t dropped;      /* requests the loader dropped because they can never fit M */
+    const char *memory_note; /* how M was derived from a model and GPU, or NULL */
+    const char *trace_file;  /* the trace the requests came from, or NULL */
+    int64_t trace_rows_bad;  /* malformed rows skipped (--lenient) */
+    int64_t trace_rows_failed; /* failed requests (0 output tokens) skipped */
 } kvs_report_meta;
 
 /* Every writer returns 0, or -1 with errno set when writing to f failed (or out of memory). */

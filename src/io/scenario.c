@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "io/hardware.h"
 #include "io/scenario.h"
+#include "io/trace.h"
 #include "kvscope/generator.h"
 
 /* Defined in the file build/gen/default_scenario.c that scripts/embed.sh generates. */
@@ -113,6 +115,8 @@ typedef struct {
     size_t len;
     kvs_error *err;
     bool memory_from_command_line;
+    const char *dir;          /* the scenario's directory (trace files are relative to it) */
+    const kvs_scenario_overrides *ov;
     request_list requests;
     const node *requests_seq; /* the streamed sequence (it stays in the tree, empty) */
     node *requests_item;      /* the item being read: owned here, not by the tree */
@@ -738,6 +742,22 @@ static int get_name(ctx *c, const node *n, const char *what, const char *const *
                 list);
 }
 
+static int get_bool(ctx *c, const node *n, const char *what, bool *out)
+{
+    char buf[128];
+    if (n->kind == NODE_SCALAR && !is_null(n) && strlen(n->text) == n->len) {
+        if (strcmp(n->text, "true") == 0 || strcmp(n->text, "yes") == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcmp(n->text, "false") == 0 || strcmp(n->text, "no") == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return fail(c, n, "%s must be true or false, found %s", what, describe(n, buf, sizeof buf));
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Sections */
 
@@ -1038,16 +1058,18 @@ static int parse_dist(ctx *c, const node *key, const node *n, kvs_length_spec *s
     return 0;
 }
 
-static int parse_arrival(ctx *c, const node *n, kvs_arrival_spec *a)
+static int parse_arrival(ctx *c, const node *n, const char *where, kvs_arrival_spec *a)
 {
     static const char *const keys[] = {"process", "at", "rate", "burstiness"};
     static const char *const processes[] = {"burst", "poisson", "gamma"};
-    if (expect_mapping(c, n, "generate.arrival", "'{process: poisson, rate: 0.5}'") < 0 ||
-        check_keys(c, n, "in generate.arrival", keys, 4) < 0)
+    char in_where[64];
+    snprintf(in_where, sizeof in_where, "in %s", where);
+    if (expect_mapping(c, n, where, "'{process: poisson, rate: 0.5}'") < 0 ||
+        check_keys(c, n, in_where, keys, 4) < 0)
         return -1;
     const node *v = map_get(n, "process", NULL);
     if (!v)
-        return fail(c, n, "generate.arrival has no 'process:': give burst, poisson or gamma");
+        return fail(c, n, "%s has no 'process:': give burst, poisson or gamma", where);
     int kind;
     if (get_name(c, v, "process", processes, 3, &kind) < 0)
         return -1;
@@ -1098,7 +1120,7 @@ static int parse_generate(ctx *c, const node *n, kvs_generator *g)
     if (get_int(c, v, "count", 1, (int64_t)KVS_MAX_REQUESTS, NULL, &count) < 0)
         return -1;
     g->count = (size_t)count;
-    if ((v = map_get(n, "arrival", NULL)) && parse_arrival(c, v, &g->arrival) < 0)
+    if ((v = map_get(n, "arrival", NULL)) && parse_arrival(c, v, "generate.arrival", &g->arrival) < 0)
         return -1;
     if (!(v = map_get(n, "prompt", &k)))
         return fail(c, n, "generate has no 'prompt:': give a distribution, e.g. "
@@ -1117,12 +1139,12 @@ static int parse_generate(ctx *c, const node *n, kvs_generator *g)
 static const char *const top_keys[] = {"name",     "description", "memory",    "policy",
                                        "admission", "information", "predicted", "onebit",
                                        "seed",     "step_ms",     "oversize",  "requests",
-                                       "generate"};
+                                       "generate", "trace"};
 #define TOP_KEYS (sizeof top_keys / sizeof *top_keys)
 
 typedef struct {
-    const node *memory, *policy, *admission, *information, *requests, *generate;
-    const node *requests_key, *generate_key;
+    const node *memory, *policy, *admission, *information, *requests, *generate, *trace;
+    const node *requests_key, *generate_key, *trace_key;
 } top_nodes;
 
 static int resolve_config(ctx *c, const top_nodes *t, kvs_config *out)
@@ -1275,17 +1297,241 @@ static int build_generated(ctx *c, const top_nodes *t, kvs_scenario *s)
     return 0;
 }
 
+/* `memory: {model, gpu, gpus, utilization}`: M from a real serving setup (io/hardware.h). */
+static int parse_memory_setup(ctx *c, const node *n, int64_t *memory, char **note)
+{
+    static const char *const keys[] = {"model", "gpu", "gpus", "utilization"};
+    if (check_keys(c, n, "in memory", keys, 4) < 0)
+        return -1;
+    const node *vm = map_get(n, "model", NULL), *vg = map_get(n, "gpu", NULL), *v;
+    if (!vm || !vg)
+        return fail(c, n, "memory as a mapping needs 'model:' and 'gpu:', e.g. '{model: "
+                    "llama-3.1-8b, gpu: h100-80gb}' (or give a number of tokens: 'memory: 2048')");
+    char *model = NULL, *gpu = NULL;
+    int64_t gpus = 1;
+    double util = 0.9;
+    int rc = -1;
+    if (get_string(c, vm, "memory.model", &model) < 0 || get_string(c, vg, "memory.gpu", &gpu) < 0)
+        goto out;
+    if (!model || !gpu) {
+        fail(c, !model ? vm : vg, "memory.%s must not be empty", !model ? "model" : "gpu");
+        goto out;
+    }
+    if ((v = map_get(n, "gpus", NULL)) &&
+        get_int(c, v, "memory.gpus", 1, KVS_MAX_GPUS, "the number of GPUs serving the model", &gpus) < 0)
+        goto out;
+    if ((v = map_get(n, "utilization", NULL)) &&
+        get_number(c, v, "memory.utilization", 0.0, false, 1.0, &util) < 0)
+        goto out;
+    char why[512];
+    kvs_memory_breakdown how;
+    if (kvs_memory_from_setup(model, gpu, (int)gpus, util, memory, &how, why, sizeof why) < 0) {
+        const node *blame = !kvs_hardware_model(model) ? vm : !kvs_hardware_gpu(gpu) ? vg : n;
+        fail(c, blame, "%s", why);
+        goto out;
+    }
+    char line[512];
+    kvs_memory_breakdown_format(&how, line, sizeof line);
+    *note = dup_string(line);
+    if (!*note) {
+        fail(c, n, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(model);
+    free(gpu);
+    return rc;
+}
+
+/* `trace:`: requests from a captured trace (io/trace.h, docs/TRACES.md). */
+static int build_trace(ctx *c, const top_nodes *t, bool drop_oversize, double step_ms,
+                       kvs_scenario *s)
+{
+    static const char *const keys[] = {"file",  "format",      "step_ms", "start_s",
+                                       "duration_s", "limit", "rate_scale", "model",
+                                       "lenient", "keep_failed", "count", "sample", "arrival"};
+    const node *n = t->trace, *v, *k;
+    if (expect_mapping(c, n, "trace", "'trace: {file: traces/azure-conv-1h.csv, step_ms: 25}'") < 0 ||
+        check_keys(c, n, "in trace", keys, sizeof keys / sizeof *keys) < 0)
+        return -1;
+    kvs_trace_spec sp;
+    kvs_trace_spec_init(&sp);
+    sp.seed = s->workload.seed;
+    sp.progress = !(c->ov && c->ov->quiet);
+    sp.lenient = c->ov && c->ov->lenient;
+    sp.step_ms = step_ms;
+    char *file = NULL, *model = NULL, *fmt = NULL, *path = NULL;
+    int rc = -1;
+    int64_t i64;
+    if (!(v = map_get(n, "file", NULL))) {
+        fail(c, n, "trace has no 'file:': name the trace file, relative to the scenario's folder");
+        goto out;
+    }
+    if (get_string(c, v, "trace.file", &file) < 0)
+        goto out;
+    if (!file) {
+        fail(c, v, "trace.file must not be empty");
+        goto out;
+    }
+    if ((v = map_get(n, "format", NULL))) {
+        if (get_string(c, v, "trace.format", &fmt) < 0)
+            goto out;
+        if (fmt && kvs_trace_format_parse(fmt, &sp.format) < 0) {
+            fail(c, v, "unknown trace format '%s': expected one of %s", fmt, kvs_trace_format_list());
+            goto out;
+        }
+    }
+    if ((v = map_get(n, "step_ms", NULL)) &&
+        get_number(c, v, "trace.step_ms", 0.0, false, INFINITY, &sp.step_ms) < 0)
+        goto out;
+    if ((v = map_get(n, "start_s", NULL)) &&
+        get_number(c, v, "trace.start_s", 0.0, true, 1e9, &sp.start_s) < 0)
+        goto out;
+    if ((v = map_get(n, "duration_s", NULL)) &&
+        get_number(c, v, "trace.duration_s", 0.0, false, 1e9, &sp.duration_s) < 0)
+        goto out;
+    if ((v = map_get(n, "limit", NULL))) {
+        if (get_int(c, v, "trace.limit", 1, (int64_t)KVS_MAX_REQUESTS, NULL, &i64) < 0)
+            goto out;
+        sp.limit = (size_t)i64;
+    }
+    if ((v = map_get(n, "rate_scale", NULL)) &&
+        get_number(c, v, "trace.rate_scale", 0.0, false, 1e6, &sp.rate_scale) < 0)
+        goto out;
+    if ((v = map_get(n, "model", NULL))) {
+        if (get_string(c, v, "trace.model", &model) < 0)
+            goto out;
+        sp.model = model;
+    }
+    if ((v = map_get(n, "lenient", NULL))) {
+        bool b;
+        if (get_bool(c, v, "trace.lenient", &b) < 0)
+            goto out;
+        sp.lenient = sp.lenient || b;
+    }
+    if ((v = map_get(n, "keep_failed", NULL)) && get_bool(c, v, "trace.keep_failed", &sp.keep_failed) < 0)
+        goto out;
+    if ((v = map_get(n, "count", NULL))) {
+        if (get_int(c, v, "trace.count", 1, (int64_t)KVS_MAX_REQUESTS, NULL, &i64) < 0)
+            goto out;
+        sp.count = (size_t)i64;
+    }
+    if ((v = map_get(n, "sample", NULL)) && get_bool(c, v, "trace.sample", &sp.sample) < 0)
+        goto out;
+    if ((v = map_get(n, "arrival", NULL)) && parse_arrival(c, v, "trace.arrival", &sp.arrival) < 0)
+        goto out;
+    /* Options that only one kind of trace uses: say so instead of ignoring them. */
+    bool lengths = sp.format == KVS_TRACE_LENGTHS;
+    const char *const only_lengths[] = {"count", "sample", "arrival"};
+    for (size_t i = 0; i < 3; i++)
+        if (map_get(n, only_lengths[i], &k) && !lengths) {
+            fail(c, k, "'%s' is used only by 'format: lengths' (a trace without timestamps): "
+                 "remove it, or add 'format: lengths'", only_lengths[i]);
+            goto out;
+        }
+    if (sp.sample && sp.count == 0) {
+        fail(c, n, "'sample: true' needs 'count:' (how many rows to draw)");
+        goto out;
+    }
+
+    /* Resolve the file against the scenario's folder. */
+    if (file[0] == '/' || !c->dir || strcmp(c->dir, ".") == 0) {
+        path = dup_string(file);
+    } else {
+        size_t len = strlen(c->dir) + 1 + strlen(file) + 1;
+        path = malloc(len);
+        if (path)
+            snprintf(path, len, "%s/%s", c->dir, file);
+    }
+    if (!path) {
+        fail(c, n, "out of memory");
+        goto out;
+    }
+    sp.path = path;
+    kvs_trace tr;
+    kvs_error terr = {0};
+    if (kvs_trace_load(&sp, &tr, &terr) < 0) {
+        /* The trace's own error already names its file:line:col; pass it on unchanged. */
+        kvs_error_clear(c->err);
+        *c->err = terr;
+        goto out;
+    }
+    s->trace_rows_read = tr.rows_read;
+    s->trace_rows_bad = tr.rows_bad;
+    s->trace_rows_failed = tr.rows_failed;
+    s->trace_rows_filtered = tr.rows_filtered;
+    if (tr.first_bad.message) {
+        char line[600];
+        snprintf(line, sizeof line, "%s:%d:%d: %s", tr.first_bad.file ? tr.first_bad.file : path,
+                 tr.first_bad.line, tr.first_bad.column, tr.first_bad.message);
+        s->trace_first_bad = dup_string(line);
+    }
+    if (tr.count == 0) {
+        fail(c, t->trace_key, "the trace %s gave no requests (%zu rows read, %zu filtered, %zu "
+             "failed, %zu bad): check the window (start_s, duration_s) and the model filter",
+             path, tr.rows_read, tr.rows_filtered, tr.rows_failed, tr.rows_bad);
+        kvs_trace_free(&tr);
+        goto out;
+    }
+    /* The scenario takes the requests and their ids over. */
+    s->workload.requests = tr.requests;
+    s->workload.count = tr.count;
+    s->id_storage = tr.id_storage;
+    tr.requests = NULL;
+    tr.id_storage = NULL;
+    kvs_trace_free(&tr);
+    s->trace_file = path;
+    path = NULL;
+    if (s->step_ms == 0) /* the UI and reports show seconds with the trace's step length */
+        s->step_ms = sp.step_ms;
+
+    int64_t m = s->workload.memory;
+    size_t kept = 0;
+    for (size_t i = 0; i < s->workload.count; i++) {
+        kvs_request *r = &s->workload.requests[i];
+        if (r->prompt + r->output > m) {
+            if (drop_oversize) {
+                s->dropped++;
+                continue;
+            }
+            fail(c, t->trace_key, "request %s of %s can never run: prompt %lld + output %lld = "
+                 "%lld tokens is more than memory %lld%s: raise memory (a larger GPU, more "
+                 "gpus) or add 'oversize: drop' to skip such requests",
+                 r->id ? r->id : "?", s->trace_file, (long long)r->prompt, (long long)r->output,
+                 (long long)(r->prompt + r->output), (long long)m,
+                 c->memory_from_command_line ? " (set on the command line)" : "");
+            goto out;
+        }
+        s->workload.requests[kept++] = *r;
+    }
+    if (kept == 0) {
+        fail(c, t->trace_key, "all %zu requests of the trace need more than memory %lld and were "
+             "dropped (oversize: drop): raise memory", s->workload.count, (long long)m);
+        goto out;
+    }
+    s->workload.count = kept;
+    char why[256];
+    size_t bad = kvs_workload_validate(&s->workload, why, sizeof why);
+    if (bad != (size_t)-1) {
+        fail(c, t->trace_key, "%s: %s", s->trace_file, why);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(file);
+    free(model);
+    free(fmt);
+    free(path);
+    return rc;
+}
+
 static int load_tree(ctx *c, const node *root, const kvs_scenario_overrides *ov, kvs_scenario *s)
 {
     char buf[128];
     if (root->kind != NODE_MAPPING)
         return fail(c, root, "the top level of a scenario must be a mapping of keys such as "
                     "'memory: 2048' and 'requests:', found %s", describe(root, buf, sizeof buf));
-    /* A clear place for traces: named here so that a user gets a plain answer, not a typo hint. */
-    const node *trace_key;
-    if (map_get(root, "trace", &trace_key))
-        return fail(c, trace_key, "trace workloads are not supported yet: use 'requests:' or "
-                    "'generate:'");
     if (check_keys(c, root, "at the top level", top_keys, TOP_KEYS) < 0)
         return -1;
 
@@ -1305,10 +1551,12 @@ static int load_tree(ctx *c, const node *root, const kvs_scenario_overrides *ov,
         else if (key_is(k, "memory")) {
             memory_key = k;
             t.memory = v;
-            /* Reserved for a later mapping form {model, gpu, gpus, utilization}. */
-            if (v->kind != NODE_SCALAR)
-                rc = fail(c, v, "memory must be an integer number of tokens, found %s: write "
-                          "e.g. 'memory: 2048'", describe(v, buf, sizeof buf));
+            if (v->kind == NODE_MAPPING)
+                rc = parse_memory_setup(c, v, &memory, &s->memory_note);
+            else if (v->kind != NODE_SCALAR)
+                rc = fail(c, v, "memory must be a number of tokens ('memory: 2048') or a serving "
+                          "setup ('memory: {model: llama-3.1-8b, gpu: h100-80gb}'), found %s",
+                          describe(v, buf, sizeof buf));
             else
                 rc = get_int(c, v, "memory", 1, KVS_MAX_MEMORY,
                              "it is the KV cache budget in tokens", &memory);
@@ -1337,6 +1585,9 @@ static int load_tree(ctx *c, const node *root, const kvs_scenario_overrides *ov,
         } else if (key_is(k, "generate")) {
             t.generate = v;
             t.generate_key = k;
+        } else if (key_is(k, "trace")) {
+            t.trace = v;
+            t.trace_key = k;
         }
         if (rc < 0)
             return -1;
@@ -1350,6 +1601,8 @@ static int load_tree(ctx *c, const node *root, const kvs_scenario_overrides *ov,
                            "to %lld tokens", (long long)ov->memory, (long long)KVS_MAX_MEMORY);
         memory = ov->memory;
         c->memory_from_command_line = true;
+        free(s->memory_note); /* the command line's number replaces the derived budget */
+        s->memory_note = NULL;
     } else if (!memory_key) {
         return fail(c, root, "missing required key 'memory': add e.g. 'memory: 2048' (the KV "
                     "cache budget in tokens)");
@@ -1358,32 +1611,46 @@ static int load_tree(ctx *c, const node *root, const kvs_scenario_overrides *ov,
     if (ov && ov->seed_set)
         s->workload.seed = ov->seed;
 
-    /* A clear place for a third workload source (trace:) once it exists. */
-    if (t.requests && t.generate) {
-        const node *later = t.requests_key->line > t.generate_key->line ||
-                                    (t.requests_key->line == t.generate_key->line &&
-                                     t.requests_key->column > t.generate_key->column)
-                                ? t.requests_key : t.generate_key;
-        const node *earlier = later == t.requests_key ? t.generate_key : t.requests_key;
-        return fail(c, later, "give either 'requests:' or 'generate:', not both ('%s:' is at "
-                    "line %d): remove one", earlier->text, earlier->line);
+    /* Exactly one workload source. */
+    const node *sources[3] = {t.requests_key, t.generate_key, t.trace_key};
+    const node *first = NULL, *second = NULL;
+    for (int i = 0; i < 3; i++) {
+        const node *q = sources[i];
+        if (!q)
+            continue;
+        if (!first || q->line < first->line ||
+            (q->line == first->line && q->column < first->column)) {
+            second = first;
+            first = q;
+        } else if (!second || q->line < second->line ||
+                   (q->line == second->line && q->column < second->column)) {
+            second = q;
+        }
     }
+    if (second)
+        return fail(c, second, "give one workload: 'requests:', 'generate:' or 'trace:', not "
+                    "several ('%s:' is at line %d): remove one", first->text, first->line);
     if (t.requests)
         return build_explicit(c, &t, drop_oversize, s);
     if (t.generate)
         return build_generated(c, &t, s);
-    return fail(c, root, "no workload: add a 'requests:' list or a 'generate:' mapping (see "
+    if (t.trace) {
+        if (build_trace(c, &t, drop_oversize, s->step_ms, s) < 0)
+            return -1;
+        return 0;
+    }
+    return fail(c, root, "no workload: add a 'requests:' list, a 'generate:' mapping or a 'trace:' (see "
                 "docs/SCENARIOS.md)");
 }
 
 /* ------------------------------------------------------------------------------------------------
  * Entry points */
 
-static int load_text(const char *errname, const char *path, const char *stem_of, const char *text,
+static int load_text_in(const char *dir, const char *errname, const char *path, const char *stem_of, const char *text,
                      size_t len, const kvs_scenario_overrides *ov, kvs_scenario *out,
                      kvs_error *err)
 {
-    ctx c = {.file = errname, .text = text, .len = len, .err = err};
+    ctx c = {.file = errname, .text = text, .len = len, .err = err, .dir = dir, .ov = ov};
     kvs_scenario s;
     memset(&s, 0, sizeof s);
     memset(out, 0, sizeof *out);
@@ -1414,6 +1681,27 @@ static int load_text(const char *errname, const char *path, const char *stem_of,
     }
     *out = s;
     return 0;
+}
+
+static int load_text(const char *errname, const char *path, const char *stem_of, const char *text,
+                     size_t len, const kvs_scenario_overrides *ov, kvs_scenario *out,
+                     kvs_error *err)
+{
+    /* Trace files are named relative to the scenario's folder (the current one for the
+     * embedded default and for text given in memory without a path). */
+    char *dir = NULL;
+    const char *slash = strcmp(path, "<default>") == 0 ? NULL : strrchr(path, '/');
+    if (slash) {
+        size_t dl = slash == path ? 1 : (size_t)(slash - path);
+        dir = malloc(dl + 1);
+        if (dir) {
+            memcpy(dir, path, dl);
+            dir[dl] = '\0';
+        }
+    }
+    int rc = load_text_in(dir ? dir : ".", errname, path, stem_of, text, len, ov, out, err);
+    free(dir);
+    return rc;
 }
 
 int kvs_scenario_load_string(const char *name, const char *text, size_t len,
@@ -1504,6 +1792,9 @@ void kvs_scenario_free(kvs_scenario *s)
     free(s->path);
     free(s->name);
     free(s->description);
+    free(s->memory_note);
+    free(s->trace_file);
+    free(s->trace_first_bad);
     free(s->workload.requests);
     free(s->id_storage);
     memset(s, 0, sizeof *s);

@@ -33,6 +33,10 @@ typedef struct {
     double step_ms;        /* wall-clock length of one step; 0 = not given */
     kvs_workload workload; /* requests owned by the scenario (and their ids) */
     size_t dropped;        /* requests removed by `oversize: drop` (they exceed memory) */
+    char *memory_note;     /* how M was derived from `memory: {model, gpu, ...}`, or NULL */
+    char *trace_file;      /* the trace read (path as opened), or NULL */
+    size_t trace_rows_read, trace_rows_bad, trace_rows_failed, trace_rows_filtered;
+    char *trace_first_bad; /* lenient: "file:line:col: why" of the first skipped row, or NULL */
     /* private storage */
     char *id_storage;
 } kvs_scenario;
@@ -43,6 +47,8 @@ typedef struct {
     int64_t memory;
     bool seed_set;
     uint64_t seed;
+    bool lenient; /* traces: skip malformed rows (counted) instead of failing (--lenient) */
+    bool quiet;   /* traces: no progress bar on stderr (e.g. while curses owns the terminal) */
 } kvs_scenario_overrides;
 
 /* Load and validate. `ov` may be NULL. Returns 0, or -1 with *err filled (the scenario is then

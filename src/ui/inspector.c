@@ -22,6 +22,33 @@ static void fmt_opt(int64_t x, char *buf, size_t n)
         ui_fmt_num(x, buf, n);
 }
 
+/* Draw text over rows y..last, breaking at spaces; returns the next free row. */
+static int wrap_text(WINDOW *w, int y, int last, const ui_palette *p, ui_role role,
+                     const char *text, int width)
+{
+    const char *s = text;
+    char line[256];
+    while (*s && y <= last) {
+        int n = (int)strlen(s);
+        if (n > width) {
+            n = width;
+            while (n > width / 2 && s[n] != ' ')
+                n--;
+            if (s[n] != ' ')
+                n = width;
+        }
+        if (n >= (int)sizeof line)
+            n = (int)sizeof line - 1;
+        memcpy(line, s, (size_t)n);
+        line[n] = '\0';
+        ui_put_text(w, y++, 2, p, role, line, width);
+        s += n;
+        while (*s == ' ')
+            s++;
+    }
+    return y;
+}
+
 void inspector_draw(WINDOW *w, const ui_view *v)
 {
     const ui_palette *p = v->pal;
@@ -30,6 +57,19 @@ void inspector_draw(WINDOW *w, const ui_view *v)
         ui_box(w, p, "inspector", false);
         ui_put_text(w, 1, 2, p, UI_ROLE_DIM, "no request selected", W - 4);
         ui_put_text(w, 2, 2, p, UI_ROLE_DIM, "Tab: next request, click: pick one", W - 4);
+        /* Meanwhile, where the workload and the budget came from, so a user can check them. */
+        const kvs_scenario *sc = v->scenario;
+        int y = 4, width = W - 4;
+        if (!sc || width < 8)
+            return;
+        char text[700];
+        if (sc->trace_file) {
+            snprintf(text, sizeof text, "trace %s: %zu requests", sc->trace_file,
+                     sc->workload.count);
+            y = wrap_text(w, y, H - 2, p, UI_ROLE_NORMAL, text, width);
+        }
+        if (sc->memory_note && y < H - 1)
+            wrap_text(w, y, H - 2, p, UI_ROLE_NORMAL, sc->memory_note, width);
         return;
     }
     size_t i = (size_t)v->selected;

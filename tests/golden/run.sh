@@ -13,6 +13,7 @@
 #   NAME.args                  the arguments (one line, shell quoting)
 #   NAME.expected              "exit N", then the first line of stderr (or, when stderr is
 #                              empty, "stdout: " and the first line of stdout)
+#   NAME.stdout.expected       (optional) the whole standard output
 # --update rewrites every expected file from the current kvscope (and creates NAME.expected.json
 # for a scenario that has none) for review with `git diff`; it never reports failures.
 set -u
@@ -151,6 +152,10 @@ if [ -d cli ]; then
             continue
         fi
         check "cli/$name: kvscope $(cat "$a")" "$name.expected" "$scratch/cli.$name"
+        # NAME.stdout.expected, when present, must match the whole standard output
+        if [ -f "$name.stdout.expected" ] || { [ "$update" = 1 ] && [ "${name#trace-info}" != "$name" ]; }; then
+            check "cli/$name (stdout): kvscope $(cat "$a")" "$name.stdout.expected" "$scratch/out"
+        fi
     done
     cd .. || exit 2
 fi

@@ -41,7 +41,7 @@ static void llama_8b_on_one_h100(void **state)
 
     char line[512];
     kvs_memory_breakdown_format(&b, line, sizeof line);
-    assert_non_null(strstr(line, "M = 418592 tokens"));
+    assert_non_null(strstr(line, "M = 418592 tokens: llama-3.1-8b on 1 x h100-80gb"));
     assert_non_null(strstr(line, "131072 bytes per token"));
 }
 

@@ -109,7 +109,7 @@ static kvs_request tiny_requests[] = {
     {"b", 0, 1, 2, -1},
     {"c,\"x\"", 1, 3, 1, -1},
 };
-static const kvs_report_meta tiny_meta = {"tiny", 0, 0};
+static const kvs_report_meta tiny_meta = {.scenario = "tiny"};
 
 static const char tiny_json[] =
     "{\"summary\":{\"requests\":3,\"completed\":3,\"makespan\":3,\"total_latency\":7,"
@@ -210,7 +210,7 @@ static void test_json_partial_run_and_defaults(void **state)
     kvs_engine *e = kvs_engine_new(&w, FCFS, why, sizeof why);
     assert_non_null(e);
     kvs_engine_step(e); /* decision point 0: "1" admitted, "2" not arrived */
-    kvs_report_meta meta = {"partial", 20.5, 2};
+    kvs_report_meta meta = {.scenario = "partial", .step_ms = 20.5, .dropped = 2};
     char *out = report(e, &meta, KVS_FORMAT_JSON);
     assert_non_null(strstr(out, "\"config\":{\"scenario\":\"partial\",\"memory\":10,\"policy\":"
                                 "\"fcfs\",\"admission\":\"lookahead\",\"information\":\"exact\","
@@ -224,6 +224,36 @@ static void test_json_partial_run_and_defaults(void **state)
     cJSON *root = cJSON_Parse(out);
     assert_non_null(root);
     cJSON_Delete(root);
+    free(out);
+    kvs_engine_free(e);
+}
+
+/* Where M and the requests came from: extra config keys, only when they apply. */
+static void test_provenance_fields(void **state)
+{
+    (void)state;
+    kvs_request rq[] = {{NULL, 0, 2, 3, -1}};
+    kvs_workload w = workload(rq, 1, 10, 1);
+    char why[200];
+    kvs_engine *e = kvs_engine_new(&w, FCFS, why, sizeof why);
+    assert_non_null(e);
+    kvs_engine_run(e);
+    kvs_report_meta meta = {.scenario = "p", .memory_note = "M = 10 tokens: by hand",
+                            .trace_file = "t.csv", .trace_rows_bad = 3, .trace_rows_failed = 1};
+    char *out = report(e, &meta, KVS_FORMAT_JSON);
+    assert_non_null(strstr(out, "\"seed\":1,\"memory_derivation\":\"M = 10 tokens: by hand\","
+                                "\"trace\":\"t.csv\",\"trace_rows_skipped_bad\":3,"
+                                "\"trace_rows_skipped_failed\":1,\"dropped\":0}"));
+    free(out);
+    out = report(e, &meta, KVS_FORMAT_TEXT);
+    assert_non_null(strstr(out, "memory       M = 10 tokens: by hand\n"));
+    assert_non_null(strstr(out, "trace        t.csv, 3 malformed rows skipped, 1 failed requests "
+                                "skipped\n"));
+    free(out);
+    meta = (kvs_report_meta){.scenario = "p"};
+    out = report(e, &meta, KVS_FORMAT_JSON);
+    assert_null(strstr(out, "memory_derivation"));
+    assert_null(strstr(out, "\"trace"));
     free(out);
     kvs_engine_free(e);
 }
@@ -243,7 +273,7 @@ static void test_json_eviction_by_hand(void **state)
     kvs_request rq[] = {{"x", 0, 4, 4, -1}, {"y", 0, 3, 3, -1}};
     kvs_workload w = workload(rq, 2, 10, 1);
     kvs_engine *e = run_engine(&w, VLLM);
-    kvs_report_meta meta = {"evict", 0, 0};
+    kvs_report_meta meta = {.scenario = "evict"};
     char *out = report(e, &meta, KVS_FORMAT_JSON);
     assert_string_equal(
         out,
@@ -272,7 +302,7 @@ static void test_json_empty_workload(void **state)
     if (!e) /* an engine may refuse an empty workload; then there is no report to check */
         skip();
     kvs_engine_run(e);
-    kvs_report_meta meta = {"empty", 0, 0};
+    kvs_report_meta meta = {.scenario = "empty"};
     char *out = report(e, &meta, KVS_FORMAT_JSON);
     assert_non_null(strstr(out, "\"requests\":[\n]}\n"));
     cJSON *root = cJSON_Parse(out);
@@ -446,7 +476,7 @@ static void test_compare_marks_best(void **state)
     rows[1].summary.mean_latency = 9.999;
     rows[1].summary.mean_memory_utilization = 0.75;
     rows[1].summary.evictions = 4;
-    kvs_compare_info info = {{"cmp", 0, 0}, 100, 3};
+    kvs_compare_info info = {.meta = {.scenario = "cmp"}, .memory = 100, .seed = 3};
     compare_ctx c = {KVS_FORMAT_TEXT, &info, rows, 2};
     int rc;
     char *out = render(render_compare, &c, &rc);
@@ -711,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_json_parses_back_in_order),
         cmocka_unit_test(test_json_partial_run_and_defaults),
         cmocka_unit_test(test_json_eviction_by_hand),
+        cmocka_unit_test(test_provenance_fields),
         cmocka_unit_test(test_json_empty_workload),
         cmocka_unit_test(test_json_write_error),
         cmocka_unit_test(test_double_formatting),

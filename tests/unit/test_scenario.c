@@ -399,7 +399,7 @@ static void test_unknown_keys(void **state)
                  4, 17, "unknown key 'ouput' in request #2", "did you mean 'output'?");
     expect_error("memory: 100\npredicted: {sigam: 1}\n", 2, 13, "unknown key 'sigam' in predicted",
                  "did you mean 'sigma'?");
-    expect_error("memory: 100\ntrace: x.csv\n", 2, 1, "trace workloads are not supported yet");
+    expect_error("memory: 100\ntrace: x.csv\n", 2, 8, "trace must be a mapping");
     expect_error("memory: 100\n[a]: 1\n", 2, 1, "must be a name", "a list");
 }
 
@@ -407,8 +407,10 @@ static void test_wrong_types(void **state)
 {
     (void)state;
     expect_error("memory: lots\n", 1, 9, "memory must be a whole number", "found 'lots'");
-    expect_error("memory: {model: llama, gpu: a100}\n", 1, 9,
-                 "memory must be an integer number of tokens", "a mapping", "memory: 2048");
+    expect_error("memory: {model: llama, gpu: a100}\n", 1, 17, "unknown model 'llama'",
+                 "llama-3.1-8b");
+    expect_error("memory: [1, 2]\n", 1, 9, "memory must be a number of tokens", "found a list",
+                 "memory: 2048");
     expect_error("memory: \"2048\"\n", 1, 9, "quoted string \"2048\"", "remove the quotes");
     expect_error("memory:\nrequests: []\n", 1, 8, "memory needs a value");
     expect_error("memory: 100\nrequests: {prompt: 1, output: 2}\n", 2, 11,
@@ -525,9 +527,9 @@ static void test_workload_shape(void **state)
     expect_error("memory: 100\nrequests: [{prompt: 1, output: 2}]\n"
                  "generate: {count: 1, prompt: {dist: fixed, value: 1}, "
                  "output: {dist: fixed, value: 1}}\n",
-                 3, 1, "either 'requests:' or 'generate:', not both", "line 2");
+                 3, 1, "give one workload", "'requests:' is at line 2");
     expect_error("generate: {count: 1}\nmemory: 100\nrequests: [{prompt: 1, output: 2}]\n", 3, 1,
-                 "not both", "'generate:' is at line 1");
+                 "not several", "'generate:' is at line 1");
     expect_error("memory: 100\n", 1, 1, "no workload", "requests:", "generate:");
     expect_error("requests: [{prompt: 1, output: 2}]\n", 1, 1, "missing required key 'memory'");
     expect_error("memory: 100\nrequests: []\n", 2, 1, "requests is empty");
@@ -597,8 +599,8 @@ static int remove_tmpdir(void **state)
 {
     (void)state;
     char path[128];
-    const char *names[] = {"ok.yaml", "bad.yaml", "locked.yaml", "sub"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"ok.yaml", "bad.yaml", "locked.yaml", "sub", "t.csv", "tr.yaml"};
+    for (size_t i = 0; i < 6; i++) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
         remove(path);
     }
@@ -656,6 +658,156 @@ static void test_files(void **state)
         assert_int_equal(e.line, 0);
         assert_non_null(strstr(e.message, "ermission denied"));
         kvs_error_clear(&e);
+    }
+}
+
+
+/* ---- trace: and memory: {model, gpu} ---- */
+
+static void test_memory_setup(void **state)
+{
+    (void)state;
+    kvs_scenario s;
+    /* 8B on one H100 at 0.9: worked by hand in test_hardware.c (M = 418,592). */
+    must_load("memory: {model: llama-3.1-8b, gpu: h100-80gb}\n"
+              "requests: [{prompt: 1, output: 2}]\n", NULL, &s);
+    assert_int_equal(s.workload.memory, 418592);
+    assert_non_null(s.memory_note);
+    assert_non_null(strstr(s.memory_note, "llama-3.1-8b on 1 x h100-80gb"));
+    kvs_scenario_free(&s);
+    /* the command line's number wins, and then there is no derivation to show */
+    kvs_scenario_overrides ov = {.memory = 5000};
+    must_load("memory: {model: llama-3.1-8b, gpu: h100-80gb, gpus: 2, utilization: 0.5}\n"
+              "requests: [{prompt: 1, output: 2}]\n", &ov, &s);
+    assert_int_equal(s.workload.memory, 5000);
+    assert_null(s.memory_note);
+    kvs_scenario_free(&s);
+
+    expect_error("memory: {model: llama-3.1-8x, gpu: h100-80gb}\nrequests: [{prompt: 1, output: 2}]\n",
+                 1, 17, "did you mean 'llama-3.1-8b'");
+    expect_error("memory: {model: llama-3.1-8b, gpu: h100}\nrequests: [{prompt: 1, output: 2}]\n",
+                 1, 36, "h100-80gb");
+    expect_error("memory: {model: llama-3.1-8b}\nrequests: [{prompt: 1, output: 2}]\n", 1, 9,
+                 "needs 'model:' and 'gpu:'");
+    expect_error("memory: {model: llama-3.1-8b, gpu: h100-80gb, gpus: 0}\n"
+                 "requests: [{prompt: 1, output: 2}]\n", 1, 53, "memory.gpus");
+    expect_error("memory: {model: llama-3.1-8b, gpu: h100-80gb, utilization: 1.5}\n"
+                 "requests: [{prompt: 1, output: 2}]\n", 1, 60, "memory.utilization");
+    expect_error("memory: {model: llama-3.1-8b, gpu: h100-80gb, vram: 80}\n"
+                 "requests: [{prompt: 1, output: 2}]\n", 1, 47, "unknown key 'vram' in memory");
+    /* 405B weights (810 GB) do not fit one GPU: the message says how many would */
+    expect_error("memory: {model: llama-3.1-405b, gpu: h100-80gb}\n"
+                 "requests: [{prompt: 1, output: 2}]\n", 1, 9, "GPU");
+}
+
+static void test_trace_block(void **state)
+{
+    (void)state;
+    char path[128], yaml[160];
+    kvs_scenario s;
+    kvs_error e;
+    /* Three Azure rows, 0.05 s apart at 25 ms steps: arrivals 0, 2, 4 (floor of time/step). */
+    write_file("t.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\r\n"
+                        "2023-11-16 18:15:46.6805900,100,10\r\n"
+                        "2023-11-16 18:15:46.7305900,200,20\r\n"
+                        "2023-11-16 18:15:46.7805900,300,30", path, sizeof path);
+    write_file("tr.yaml", "memory: 1000\ntrace: {file: t.csv, step_ms: 25}\n", path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), 0);
+    assert_int_equal(s.workload.count, 3);
+    assert_int_equal(s.workload.requests[0].arrival, 0);
+    assert_int_equal(s.workload.requests[1].arrival, 2);
+    assert_int_equal(s.workload.requests[2].arrival, 4);
+    assert_int_equal(s.workload.requests[2].prompt, 300);
+    assert_int_equal(s.workload.requests[2].output, 30);
+    assert_string_equal(s.workload.requests[1].id, "2"); /* ids are data-row numbers */
+    assert_true(s.step_ms == 25.0); /* the trace's step length becomes the scenario's */
+    assert_non_null(strstr(s.trace_file, "/t.csv"));
+    kvs_scenario_free(&s);
+
+    /* rate_scale 2 halves the gaps; limit keeps the first rows */
+    write_file("tr.yaml", "memory: 1000\ntrace: {file: t.csv, step_ms: 25, rate_scale: 2, "
+                          "limit: 2}\n", path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), 0);
+    assert_int_equal(s.workload.count, 2);
+    assert_int_equal(s.workload.requests[1].arrival, 1);
+    kvs_scenario_free(&s);
+
+    /* a request larger than M: an error naming it, or dropped on request */
+    write_file("tr.yaml", "memory: 300\ntrace: {file: t.csv, step_ms: 25}\n", path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), -1);
+    assert_int_equal(e.line, 2);
+    assert_non_null(strstr(e.message, "request 3 of"));
+    assert_non_null(strstr(e.message, "oversize: drop"));
+    kvs_error_clear(&e);
+    write_file("tr.yaml", "memory: 300\noversize: drop\ntrace: {file: t.csv, step_ms: 25}\n",
+               path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), 0);
+    assert_int_equal(s.workload.count, 2);
+    assert_int_equal(s.dropped, 1);
+    kvs_scenario_free(&s);
+
+    /* a bad row: the trace's own file:line:col; --lenient skips and counts it */
+    write_file("t.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                        "2023-11-16 18:15:46.68,100,10\n"
+                        "2023-11-16 18:15:46.70,abc,20\n"
+                        "2023-11-16 18:15:46.78,300,30\n", path, sizeof path);
+    write_file("tr.yaml", "memory: 1000\ntrace: {file: t.csv, step_ms: 25}\n", path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), -1);
+    assert_non_null(strstr(e.file, "t.csv"));
+    assert_int_equal(e.line, 3);
+    kvs_error_clear(&e);
+    kvs_scenario_overrides ov = {.lenient = true, .quiet = true};
+    assert_int_equal(kvs_scenario_load(path, &ov, &s, &e), 0);
+    assert_int_equal(s.workload.count, 2);
+    assert_int_equal(s.trace_rows_bad, 1);
+    assert_non_null(s.trace_first_bad);
+    assert_non_null(strstr(s.trace_first_bad, "t.csv:3:"));
+    kvs_scenario_free(&s);
+
+    /* a missing file names the resolved path */
+    snprintf(yaml, sizeof yaml, "memory: 1000\ntrace: {file: nowhere.csv, step_ms: 25}\n");
+    write_file("tr.yaml", yaml, path, sizeof path);
+    assert_int_equal(kvs_scenario_load(path, NULL, &s, &e), -1);
+    assert_non_null(strstr(e.file, "/nowhere.csv"));
+    kvs_error_clear(&e);
+
+    /* structure errors point into the scenario */
+    expect_error("memory: 10\nrequests: [{prompt: 1, output: 2}]\ntrace: {file: a.csv}\n", 3, 1,
+                 "give one workload", "'requests:' is at line 2");
+    expect_error("memory: 10\ntrace: {file: a.csv, format: azur}\n", 2, 30,
+                 "unknown trace format 'azur'");
+    expect_error("memory: 10\ntrace: {file: a.csv, count: 5}\n", 2, 22,
+                 "used only by 'format: lengths'");
+    expect_error("memory: 10\ntrace: {file: a.csv, step: 5}\n", 2, 22,
+                 "unknown key 'step' in trace", "step_ms");
+    expect_error("memory: 10\ntrace: {step_ms: 5}\n", 2, 8, "trace has no 'file:'");
+    expect_error("memory: 10\ntrace: {file: a.csv, lenient: maybe}\n", 2, 31,
+                 "trace.lenient must be true or false");
+    expect_error("memory: 10\ntrace: a.csv\n", 2, 8, "trace");
+}
+
+static void test_shipped_trace_scenarios(void **state)
+{
+    (void)state;
+    /* Every shipped trace scenario loads (run from the repository root, as make test does). */
+    const char *names[] = {"azure-conv-real-rate", "azure-conv-10x", "azure-code-burst",
+                           "mooncake-long-context", "sharegpt-poisson"};
+    const size_t counts[] = {19366, 19366, 931, 0, 1000};
+    for (size_t i = 0; i < 5; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "scenarios/%s.yaml", names[i]);
+        kvs_scenario s;
+        kvs_error e;
+        kvs_scenario_overrides ov = {.quiet = true};
+        if (kvs_scenario_load(path, &ov, &s, &e) != 0) {
+            print_error("%s:%d:%d: %s\n", e.file, e.line, e.column, e.message);
+            fail();
+        }
+        if (counts[i])
+            assert_int_equal(s.workload.count, counts[i]);
+        assert_true(s.workload.count > 0);
+        assert_non_null(s.memory_note);
+        kvs_scenario_free(&s);
     }
 }
 
@@ -726,6 +878,9 @@ int main(void)
         cmocka_unit_test(test_yaml_syntax),
         cmocka_unit_test_setup_teardown(test_files, make_tmpdir, remove_tmpdir),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_memory_setup),
+        cmocka_unit_test_setup_teardown(test_trace_block, make_tmpdir, remove_tmpdir),
+        cmocka_unit_test(test_shipped_trace_scenarios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
