@@ -41,12 +41,23 @@ typedef struct {
     uint32_t req;
 } qent;
 
+/* The running set, sorted by estimated completion e0 (ties in admission order), is a list of
+ * blocks of at most RBLK entries. A block keeps, for the lookahead check, its sums and the upper
+ * convex hull of its points (e0_i, y_i), y_i being the memory at e0_i of the block's own entries
+ * from i up: the memory at e0_i of the whole batch is then ExtA + y_i + e0_i * ExtC, with ExtA
+ * and ExtC the sum of (s - k) and the count of everything above the block, so the block's
+ * largest memory is a query of its hull for the slope ExtC. */
+#define RBLK 32
 typedef struct {
-    int64_t e0;  /* estimated completion */
-    int64_t b;   /* s_r - k: the request holds b + u tokens in step u (kept here so the lookahead
-                  * scan reads one contiguous array) */
-    uint32_t req;
-} rent;
+    uint32_t cnt, hull_n;
+    bool dirty;     /* the hull needs rebuilding */
+    int64_t sum_b;  /* sum of b over the block */
+    int64_t e0[RBLK];  /* estimated completion */
+    int64_t b[RBLK];   /* s_r - k: the request holds b + u tokens in step u */
+    uint64_t seq[RBLK]; /* admission sequence number (eviction order) */
+    uint32_t req[RBLK];
+    int64_t hu[RBLK], hy[RBLK]; /* the hull's vertices, by increasing u */
+} rblock;
 
 typedef struct {
     int64_t c;
@@ -73,8 +84,9 @@ struct kvs_engine {
     size_t next_arrival;
     qent *q;
     size_t q_len;
-    rent *run;
-    size_t run_len;
+    rblock **rb;     /* the running set's blocks in order */
+    size_t rb_len, rb_cap;
+    size_t run_len;  /* entries in all blocks */
     cent *ch;
     size_t ch_len, ch_cap;
     int64_t A; /* sum over running of (s_r - k) */
@@ -314,45 +326,184 @@ static int64_t ch_next(kvs_engine *e)
 
 /* ---------------------------------------------------------------- running set */
 
-static size_t run_lower_bound(const kvs_engine *e, int64_t e0)
+static rblock *rb_new(void)
 {
-    size_t lo = 0, hi = e->run_len;
+    rblock *k = xmalloc(sizeof *k);
+    k->cnt = k->hull_n = 0;
+    k->dirty = true;
+    k->sum_b = 0;
+    return k;
+}
+
+/* Put block k at position pos of the block list. */
+static void rb_list_insert(kvs_engine *e, size_t pos, rblock *k)
+{
+    if (e->rb_len == e->rb_cap) {
+        e->rb_cap = e->rb_cap ? 2 * e->rb_cap : 16;
+        e->rb = xrealloc(e->rb, e->rb_cap * sizeof *e->rb);
+    }
+    memmove(&e->rb[pos + 1], &e->rb[pos], (e->rb_len - pos) * sizeof *e->rb);
+    e->rb[pos] = k;
+    e->rb_len++;
+}
+
+static void run_insert(kvs_engine *e, int64_t e0, int64_t b, uint64_t seq, uint32_t req)
+{
+    /* the first block whose last entry is later than e0 (after equal keys: admission order) */
+    size_t lo = 0, hi = e->rb_len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (e->run[mid].e0 < e0)
+        const rblock *m = e->rb[mid];
+        if (m->e0[m->cnt - 1] <= e0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo;
-}
-
-static void run_insert(kvs_engine *e, int64_t e0, int64_t b, uint32_t req)
-{
-    size_t pos = run_lower_bound(e, e0 + 1); /* after equal keys: admission order within a group */
-    memmove(&e->run[pos + 1], &e->run[pos], (e->run_len - pos) * sizeof *e->run);
-    e->run[pos].e0 = e0;
-    e->run[pos].b = b;
-    e->run[pos].req = req;
+    if (lo == e->rb_len) {
+        if (lo == 0 || e->rb[lo - 1]->cnt == RBLK)
+            rb_list_insert(e, lo, rb_new());
+        else
+            lo--;
+    }
+    rblock *k = e->rb[lo];
+    if (k->cnt == RBLK) { /* split in halves */
+        rblock *h = rb_new();
+        h->cnt = RBLK / 2;
+        memcpy(h->e0, k->e0 + RBLK / 2, RBLK / 2 * sizeof *k->e0);
+        memcpy(h->b, k->b + RBLK / 2, RBLK / 2 * sizeof *k->b);
+        memcpy(h->seq, k->seq + RBLK / 2, RBLK / 2 * sizeof *k->seq);
+        memcpy(h->req, k->req + RBLK / 2, RBLK / 2 * sizeof *k->req);
+        k->cnt = RBLK / 2;
+        k->sum_b = h->sum_b = 0;
+        for (size_t x = 0; x < RBLK / 2; x++) {
+            k->sum_b += k->b[x];
+            h->sum_b += h->b[x];
+        }
+        k->dirty = true;
+        rb_list_insert(e, lo + 1, h);
+        if (e0 >= h->e0[0])
+            k = h;
+    }
+    size_t pos = 0;
+    while (pos < k->cnt && k->e0[pos] <= e0)
+        pos++;
+    size_t tail = k->cnt - pos;
+    memmove(&k->e0[pos + 1], &k->e0[pos], tail * sizeof *k->e0);
+    memmove(&k->b[pos + 1], &k->b[pos], tail * sizeof *k->b);
+    memmove(&k->seq[pos + 1], &k->seq[pos], tail * sizeof *k->seq);
+    memmove(&k->req[pos + 1], &k->req[pos], tail * sizeof *k->req);
+    k->e0[pos] = e0;
+    k->b[pos] = b;
+    k->seq[pos] = seq;
+    k->req[pos] = req;
+    k->cnt++;
+    k->sum_b += b;
+    k->dirty = true;
     e->run_len++;
 }
 
-static void run_remove(kvs_engine *e, uint32_t req)
+static void run_remove_at(kvs_engine *e, size_t bi, size_t pos)
 {
-    size_t pos = run_lower_bound(e, e->r[req].e0);
-    while (pos < e->run_len && e->run[pos].req != req)
-        pos++;
-    assert(pos < e->run_len);
-    memmove(&e->run[pos], &e->run[pos + 1], (e->run_len - pos - 1) * sizeof *e->run);
+    rblock *k = e->rb[bi];
+    k->sum_b -= k->b[pos];
+    size_t tail = k->cnt - pos - 1;
+    memmove(&k->e0[pos], &k->e0[pos + 1], tail * sizeof *k->e0);
+    memmove(&k->b[pos], &k->b[pos + 1], tail * sizeof *k->b);
+    memmove(&k->seq[pos], &k->seq[pos + 1], tail * sizeof *k->seq);
+    memmove(&k->req[pos], &k->req[pos + 1], tail * sizeof *k->req);
+    k->cnt--;
+    k->dirty = true;
     e->run_len--;
+    if (k->cnt == 0) {
+        free(k);
+        memmove(&e->rb[bi], &e->rb[bi + 1], (e->rb_len - bi - 1) * sizeof *e->rb);
+        e->rb_len--;
+    }
 }
+
+static void run_remove(kvs_engine *e, uint32_t req, int64_t e0)
+{
+    size_t lo = 0, hi = e->rb_len; /* the first block whose last entry is >= e0 */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const rblock *m = e->rb[mid];
+        if (m->e0[m->cnt - 1] < e0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t bi = lo; bi < e->rb_len; bi++) {
+        const rblock *k = e->rb[bi];
+        for (size_t x = 0; x < k->cnt; x++)
+            if (k->req[x] == req) {
+                run_remove_at(e, bi, x);
+                return;
+            }
+    }
+    assert(!"running request not found");
+}
+
+/* Is (u1, y1) on or below the segment from (u, y) to (u2, y2), u < u1 < u2? Exact: the
+ * products reach 2^69 (y < 2^37, spans of u < 2^32), so they are formed in 128 bits. */
+static bool below_or_on(int64_t u, int64_t y, int64_t u1, int64_t y1, int64_t u2, int64_t y2)
+{
+    __extension__ typedef __int128 i128;
+    return (i128)(y1 - y) * (i128)(u2 - u) <= (i128)(y2 - y) * (i128)(u1 - u);
+}
+
+/* Rebuild block k's hull: the upper hull of (e0_i - e0_0, y_i), y_i = sum over the block's
+ * entries from i up of (b + e0_i). Among equal e0 only the first entry (the largest y) can be a
+ * vertex. u is kept relative to the block's first e0 so that y + c*u stays small. */
+static void rb_hull(rblock *k)
+{
+    int64_t sb = 0, base = k->e0[0];
+    uint32_t h = 0;
+    for (uint32_t x = k->cnt; x-- > 0;) { /* going down in u; the hull is built right to left */
+        sb += k->b[x];
+        int64_t u = k->e0[x] - base, y = sb + k->e0[x] * (int64_t)(k->cnt - x);
+        if (h > 0 && k->hu[h - 1] == u)
+            h--; /* same point, and this y is larger */
+        while (h >= 2 && below_or_on(u, y, k->hu[h - 1], k->hy[h - 1], k->hu[h - 2], k->hy[h - 2]))
+            h--;
+        k->hu[h] = u;
+        k->hy[h] = y;
+        h++;
+    }
+    for (uint32_t a = 0, z = h - 1; a < z; a++, z--) { /* to increasing u */
+        int64_t tu = k->hu[a], ty = k->hy[a];
+        k->hu[a] = k->hu[z];
+        k->hy[a] = k->hy[z];
+        k->hu[z] = tu;
+        k->hy[z] = ty;
+    }
+    k->hull_n = h;
+    k->dirty = false;
+}
+
+/* The largest memory at the block's points: ext_a + max_i (y_i + ext_c * e0_i), ext_c >= 0. On
+ * the upper hull, y + c*u rises then falls. */
+static int64_t rb_max(rblock *k, int64_t ext_a, int64_t ext_c)
+{
+    if (k->dirty)
+        rb_hull(k);
+    uint32_t a = 0;
+    while (a + 1 < k->hull_n && k->hy[a + 1] + ext_c * k->hu[a + 1] >= k->hy[a] + ext_c * k->hu[a])
+        a++;
+    return ext_a + ext_c * k->e0[0] + k->hy[a] + ext_c * k->hu[a];
+}
+
+typedef struct {
+    int64_t e0, b;
+    uint64_t seq;
+    uint32_t req;
+} rent;
 
 static int rent_cmp(const void *a, const void *b)
 {
     const rent *x = a, *y = b;
     if (x->e0 != y->e0)
         return x->e0 < y->e0 ? -1 : 1;
-    return x->req < y->req ? -1 : x->req > y->req;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* The estimated completion of running request i's residency; with no estimate, its actual one
@@ -491,7 +642,6 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->by_arrival = xmalloc(cnt * sizeof *e->by_arrival);
     e->r = xcalloc(cnt, sizeof *e->r);
     e->q = xmalloc(cnt * sizeof *e->q);
-    e->run = xmalloc(cnt * sizeof *e->run);
     e->lat = xmalloc(cnt * sizeof *e->lat);
     e->lat_sorted = xmalloc(cnt * sizeof *e->lat_sorted);
 
@@ -522,7 +672,9 @@ void kvs_engine_free(kvs_engine *e)
     free(e->by_arrival);
     free(e->r);
     free(e->q);
-    free(e->run);
+    for (size_t k = 0; k < e->rb_len; k++)
+        free(e->rb[k]);
+    free(e->rb);
     free(e->ch);
     free(e->lat);
     free(e->lat_sorted);
@@ -540,7 +692,9 @@ kvs_engine *kvs_engine_clone(const kvs_engine *e)
     c->by_arrival = xdup(e->by_arrival, n * sizeof *e->by_arrival);
     c->r = xdup(e->r, n * sizeof *e->r);
     c->q = xdup(e->q, n * sizeof *e->q);
-    c->run = xdup(e->run, n * sizeof *e->run);
+    c->rb = xdup(e->rb, e->rb_cap * sizeof *e->rb);
+    for (size_t k = 0; k < e->rb_len; k++)
+        c->rb[k] = xdup(e->rb[k], sizeof *e->rb[k]);
     c->ch = xdup(e->ch, e->ch_cap * sizeof *e->ch);
     c->lat = xdup(e->lat, n * sizeof *e->lat);
     c->lat_sorted = xdup(e->lat_sorted, n * sizeof *e->lat_sorted);
@@ -580,12 +734,24 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
 
     if (info_changed) {
         e->run_ok = false;
-        for (size_t j = 0; j < e->run_len; j++) {
-            uint32_t i = e->run[j].req;
-            e->r[i].e0 = residency_e0(e, i);
-            e->run[j].e0 = e->r[i].e0;
+        /* new estimates: re-sort the running set by its new e0 (ties in admission order) */
+        size_t m = e->run_len, at = 0;
+        rent *all = xmalloc((m ? m : 1) * sizeof *all);
+        for (size_t bi = 0; bi < e->rb_len; bi++) {
+            rblock *k = e->rb[bi];
+            for (size_t x = 0; x < k->cnt; x++, at++) {
+                uint32_t i = k->req[x];
+                e->r[i].e0 = residency_e0(e, i);
+                all[at] = (rent){e->r[i].e0, k->b[x], k->seq[x], i};
+            }
+            free(k);
         }
-        qsort(e->run, e->run_len, sizeof *e->run, rent_cmp);
+        e->rb_len = 0;
+        e->run_len = 0;
+        qsort(all, m, sizeof *all, rent_cmp);
+        for (size_t x = 0; x < m; x++)
+            run_insert(e, all[x].e0, all[x].b, all[x].seq, all[x].req);
+        free(all);
     }
     if (order_changed)
         q_rekey(e);
@@ -630,6 +796,49 @@ static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, 
         f->through = through;
 }
 
+/* Where a lookahead scan is in the running set, and its sums: A_tot, C_tot the sum of (s - k)
+ * and the count of the batch (with j while j is counted), P_A, P_C those of the entries passed. */
+typedef struct {
+    size_t bi;
+    uint32_t x;
+    int64_t A_tot, C_tot, P_A, P_C;
+} la_pos;
+
+/* Pass the entries with e0 < hi; if eval, check the memory at each of their points (j counted
+ * or not as j_in says). A whole block whose hull says its largest memory is within M is passed
+ * in one go; the others are checked entry by entry. */
+static void la_range(kvs_engine *e, la_pos *p, int64_t hi, bool eval, bool j_in, int64_t t,
+                     la_fail *f)
+{
+    const int64_t M = e->M;
+    while (p->bi < e->rb_len) {
+        rblock *k = e->rb[p->bi];
+        if (p->x == 0 && k->e0[k->cnt - 1] < hi) {
+            int64_t ext_a = p->A_tot - p->P_A - k->sum_b, ext_c = p->C_tot - p->P_C - k->cnt;
+            if (!eval || rb_max(k, ext_a, ext_c) <= M) {
+                p->P_A += k->sum_b;
+                p->P_C += k->cnt;
+                p->bi++;
+                continue;
+            }
+        }
+        for (; p->x < k->cnt; p->x++) {
+            int64_t u = k->e0[p->x];
+            if (u >= hi)
+                return;
+            if (eval) {
+                int64_t mem = (p->A_tot - p->P_A) + u * (p->C_tot - p->P_C);
+                if (mem > M)
+                    la_record(f, u, mem, j_in, t, M);
+            }
+            p->P_A += k->b[p->x];
+            p->P_C++;
+        }
+        p->x = 0;
+        p->bi++;
+    }
+}
+
 /* MODEL.md §5 lookahead: would admitting j at t keep the estimated memory within M at every
  * estimated completion point? The running set (which already holds this decision point's
  * admissions U) is sorted by estimated completion e0; the memory at a point u is that of the
@@ -644,7 +853,8 @@ static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, 
  *   points. A later entry of a group sees part of the group (every entry holds at least one
  *   token there), so it fails only where the group's first entry, evaluated before it, fails
  *   too: the answer, the smallest failing point with its memory, and the longest provable
- *   failure are those of the point-by-point check.
+ *   failure are those of the point-by-point check. A block of entries none of whose points
+ *   fails (its hull says so) is skipped whole: it adds no failing point.
  * - Points above e_j hold the running set alone. When e->run_ok says the running set is within
  *   M at every point from t+2 on (it holds since the last lookahead admission checked them, as
  *   completions and evictions only lower the memory and time only drops points), they cannot
@@ -652,51 +862,28 @@ static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, 
 static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
 {
     const int64_t M = e->M;
-    const rent *run = e->run;
-    const size_t n = e->run_len;
     int64_t e_j = t + residency_estimate(e, j); /* >= t + 1 */
     int64_t b_j = residency_prompt(e, j) - t;
-    int64_t A_tot = e->A + b_j, C_tot = e->C + 1, P_A = 0, P_C = 0;
-    size_t i = 0;
+    la_pos p = {0, 0, e->A + b_j, e->C + 1, 0, 0};
     la_fail f = {-1, 0, -1};
 
-    while (i < n && run[i].e0 <= t + 1) {
-        P_A += run[i].b;
-        P_C++;
-        i++;
-    }
-    if (i > 0 || e_j == t + 1) {
-        int64_t mem = A_tot + (t + 1) * C_tot;
+    la_range(e, &p, t + 2, false, true, t, &f); /* due by t+1 */
+    if (p.P_C > 0 || e_j == t + 1) {
+        int64_t mem = p.A_tot + (t + 1) * p.C_tot;
         if (mem > M)
             la_record(&f, t + 1, mem, true, t, M);
     }
-    while (i < n && run[i].e0 < e_j) {
-        int64_t u = run[i].e0;
-        int64_t mem = (A_tot - P_A) + u * (C_tot - P_C);
-        if (mem > M)
-            la_record(&f, u, mem, true, t, M);
-        P_A += run[i].b;
-        P_C++;
-        i++;
-    }
+    la_range(e, &p, e_j, true, true, t, &f);
     if (e_j >= t + 2) {
-        int64_t mem = (A_tot - P_A) + e_j * (C_tot - P_C);
+        int64_t mem = (p.A_tot - p.P_A) + e_j * (p.C_tot - p.P_C);
         if (mem > M)
             la_record(&f, e_j, mem, true, t, M);
     }
     if (!e->run_ok) {
-        A_tot -= b_j;
-        C_tot--;
-        for (; i < n; i++) {
-            int64_t u = run[i].e0;
-            if (u > e_j) {
-                int64_t mem = (A_tot - P_A) + u * (C_tot - P_C);
-                if (mem > M)
-                    la_record(&f, u, mem, false, t, M);
-            }
-            P_A += run[i].b;
-            P_C++;
-        }
+        la_range(e, &p, e_j + 1, false, true, t, &f); /* part of j's point, checked above */
+        p.A_tot -= b_j;
+        p.C_tot--;
+        la_range(e, &p, NEVER, true, false, t, &f);
     }
     if (f.u < 0) {
         e->run_ok = true; /* every point of the batch with j has just been checked */
@@ -741,7 +928,7 @@ static void admit(kvs_engine *e, uint32_t i, int64_t t)
     rs->c = t + (rq->output - rs->done);
     rs->state = KVS_REQ_RUNNING;
     rs->e0 = residency_e0(e, i);
-    run_insert(e, rs->e0, s - t, i);
+    run_insert(e, rs->e0, s - t, rs->seq, i);
     ch_push(e, rs->c, i);
     e->A += s - t;
     e->C++;
@@ -755,7 +942,7 @@ static void evict(kvs_engine *e, uint32_t i, int64_t t)
     e->A -= residency_prompt(e, i) - rs->k;
     e->C--;
     e->head_blocked_through = -1;
-    run_remove(e, i);
+    run_remove(e, i, rs->e0);
     seg_close(e, i, t, true);
     rs->done += t - rs->k; /* recompute: the tokens it produced become part of its prompt */
     rs->state = KVS_REQ_WAITING;
@@ -777,7 +964,7 @@ static void complete_due(kvs_engine *e)
         e->A -= residency_prompt(e, i) - rs->k;
         e->C--;
         e->head_blocked_through = -1;
-        run_remove(e, i);
+        run_remove(e, i, rs->e0);
         seg_close(e, i, t, false);
         rs->done = e->w->requests[i].output;
         rs->finish = t;
@@ -837,10 +1024,16 @@ static void decide(kvs_engine *e)
 
     /* 5. overflow: evict the most recently admitted until step t+1 fits */
     while (e->A + (t + 1) * e->C > e->M) {
-        uint32_t victim = e->run[0].req;
-        for (size_t k = 1; k < e->run_len; k++)
-            if (e->r[e->run[k].req].seq > e->r[victim].seq)
-                victim = e->run[k].req;
+        uint32_t victim = 0;
+        uint64_t best = 0;
+        for (size_t bi = 0; bi < e->rb_len; bi++) {
+            const rblock *k = e->rb[bi];
+            for (size_t x = 0; x < k->cnt; x++)
+                if (k->seq[x] > best) {
+                    best = k->seq[x];
+                    victim = k->req[x];
+                }
+        }
         evict(e, victim, t);
     }
 }
