@@ -73,10 +73,13 @@ struct kvs_engine {
     bool keep_history;
 
     /* static, derived once from the workload and seed */
-    int64_t *base_pred;   /* predicted-mode base estimate per request */
+    /* drawn the first time the information mode needs them (NULL until then) */
+    int32_t *base_pred;   /* predicted-mode base estimate per request, capped at M (the residency
+                           * estimate is capped at M - s' anyway) */
     uint8_t *is_long;     /* onebit class after flips */
     int64_t proxy_short, proxy_long, theta;
-    uint32_t *by_arrival; /* request indices sorted by (arrival, index) */
+    /* request indices sorted by (arrival, index); NULL when the input already is in that order */
+    uint32_t *by_arrival;
     int64_t max_output;
 
     /* dynamic */
@@ -104,8 +107,7 @@ struct kvs_engine {
     size_t completed;
     int64_t latency_sum, latency_max, ttft_sum;
     size_t ttft_n;
-    int64_t *lat;        /* latencies in completion order */
-    int64_t *lat_sorted; /* cache: sorted copy of lat[0..lat_sorted_n) */
+    int64_t *lat;        /* latencies: lat[0..lat_sorted_n) sorted, then in completion order */
     size_t lat_sorted_n;
     int64_t volume_total;
 
@@ -540,12 +542,6 @@ static void seg_close(kvs_engine *e, uint32_t req, int64_t end, bool evicted)
 
 /* ---------------------------------------------------------------- creation */
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sort request indices by (arrival, index) with a stable merge sort (qsort is not stable). */
 static void sort_by_arrival(const kvs_request *req, uint32_t *idx, uint32_t *tmp, size_t n)
 {
@@ -569,13 +565,84 @@ static int64_t mean_half_up(int64_t sum, int64_t count)
     return (2 * sum + count) / (2 * count);
 }
 
-static void derive_estimates(kvs_engine *e)
+/* Sort int64 values: LSD radix sort by 11-bit digits (digits where all values agree are
+ * skipped, so latencies below 2^22 take two passes), insertion sort for short arrays. Uses a
+ * temporary buffer of n values. */
+static void sort_i64(int64_t *a, size_t n)
 {
+    if (n < 64) {
+        for (size_t i = 1; i < n; i++) {
+            int64_t v = a[i];
+            size_t j = i;
+            while (j > 0 && a[j - 1] > v) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = v;
+        }
+        return;
+    }
+    enum { BITS = 11, RADIX = 1 << BITS };
+    const uint64_t flip = (uint64_t)1 << 63; /* order signed values as unsigned */
+    uint64_t first = (uint64_t)a[0] ^ flip, differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= ((uint64_t)a[i] ^ flip) ^ first;
+    int64_t *buf = xmalloc(n * sizeof *buf), *src = a, *dst = buf;
+    size_t *count = xmalloc(RADIX * sizeof *count);
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        if (!((differ >> shift) & (RADIX - 1)))
+            continue;
+        memset(count, 0, RADIX * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(((uint64_t)src[i] ^ flip) >> shift) & (RADIX - 1)]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < RADIX; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(((uint64_t)src[i] ^ flip) >> shift) & (RADIX - 1)]++] = src[i];
+        int64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+    free(count);
+    free(buf);
+}
+
+/* predicted: stream 1, one normal per request in input order (docs/ENGINE.md) */
+static void derive_predicted(kvs_engine *e)
+{
+    if (e->base_pred)
+        return;
+    const kvs_workload *w = e->w;
+    size_t n = e->n;
+    kvs_rng noise;
+    kvs_rng_seed(&noise, w->seed, RNG_STREAM_NOISE);
+    e->base_pred = xmalloc(n * sizeof *e->base_pred);
+    for (size_t i = 0; i < n; i++) {
+        const kvs_request *rq = &w->requests[i];
+        double z = kvs_rng_normal(&noise);
+        double x = (double)rq->output * exp(w->info.sigma * z);
+        if (!(x < (double)e->M))
+            x = (double)e->M;
+        int64_t base = rq->predicted >= 1 ? rq->predicted : max64(1, llround(x));
+        e->base_pred[i] = (int32_t)min64(base, e->M);
+    }
+}
+
+/* onebit: theta, the flips (stream 2, one uniform per request in input order), the proxies */
+static void derive_onebit(kvs_engine *e)
+{
+    if (e->is_long)
+        return;
     const kvs_workload *w = e->w;
     const kvs_info_params *ip = &w->info;
     size_t n = e->n;
-    kvs_rng noise, flip;
-    kvs_rng_seed(&noise, w->seed, RNG_STREAM_NOISE);
+    kvs_rng flip;
     kvs_rng_seed(&flip, w->seed, RNG_STREAM_FLIP);
 
     int64_t theta = ip->theta;
@@ -583,21 +650,16 @@ static void derive_estimates(kvs_engine *e)
         int64_t *outs = xmalloc(n * sizeof *outs);
         for (size_t i = 0; i < n; i++)
             outs[i] = w->requests[i].output;
-        qsort(outs, n, sizeof *outs, cmp_i64);
-        theta = n ? outs[(n - 1) / 2] : 0;
+        sort_i64(outs, n);
+        theta = n ? outs[(n - 1) / 2] : 0; /* the lower median */
         free(outs);
     }
     e->theta = theta;
+    e->is_long = xmalloc(n * sizeof *e->is_long);
 
     int64_t short_sum = 0, short_n = 0, long_sum = 0, long_n = 0;
     for (size_t i = 0; i < n; i++) {
         const kvs_request *rq = &w->requests[i];
-        double z = kvs_rng_normal(&noise);
-        double x = (double)rq->output * exp(ip->sigma * z);
-        if (!(x < (double)e->M))
-            x = (double)e->M;
-        e->base_pred[i] = rq->predicted >= 1 ? rq->predicted : max64(1, llround(x));
-
         bool is_long = rq->output > theta;
         if (is_long) {
             long_sum += rq->output;
@@ -615,6 +677,15 @@ static void derive_estimates(kvs_engine *e)
     e->proxy_long = ip->long_estimate >= 1 ? ip->long_estimate
                     : long_n                ? mean_half_up(long_sum, long_n)
                                             : theta + 1;
+}
+
+/* Draw the estimates the information mode needs, once. */
+static void derive_estimates(kvs_engine *e, kvs_information info)
+{
+    if (info == KVS_INFO_PREDICTED)
+        derive_predicted(e);
+    else if (info == KVS_INFO_ONEBIT)
+        derive_onebit(e);
 }
 
 kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, size_t n)
@@ -637,19 +708,22 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->head_blocked_through = -1;
     e->run_ok = true;
     size_t cnt = e->n;
-    e->base_pred = xmalloc(cnt * sizeof *e->base_pred);
-    e->is_long = xmalloc(cnt * sizeof *e->is_long);
-    e->by_arrival = xmalloc(cnt * sizeof *e->by_arrival);
+
     e->r = xcalloc(cnt, sizeof *e->r);
     e->q = xmalloc(cnt * sizeof *e->q);
     e->lat = xmalloc(cnt * sizeof *e->lat);
-    e->lat_sorted = xmalloc(cnt * sizeof *e->lat_sorted);
 
-    uint32_t *tmp = xmalloc(cnt * sizeof *tmp);
-    for (size_t i = 0; i < cnt; i++)
-        e->by_arrival[i] = (uint32_t)i;
-    sort_by_arrival(w->requests, e->by_arrival, tmp, cnt);
-    free(tmp);
+    bool sorted = true;
+    for (size_t i = 1; i < cnt && sorted; i++)
+        sorted = w->requests[i - 1].arrival <= w->requests[i].arrival;
+    if (!sorted) {
+        e->by_arrival = xmalloc(cnt * sizeof *e->by_arrival);
+        uint32_t *tmp = xmalloc(cnt * sizeof *tmp);
+        for (size_t i = 0; i < cnt; i++)
+            e->by_arrival[i] = (uint32_t)i;
+        sort_by_arrival(w->requests, e->by_arrival, tmp, cnt);
+        free(tmp);
+    }
 
     for (size_t i = 0; i < cnt; i++) {
         req_state *rs = &e->r[i];
@@ -658,7 +732,7 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
         e->volume_total += kvs_volume(w->requests[i].prompt, w->requests[i].output);
         e->max_output = max64(e->max_output, w->requests[i].output);
     }
-    derive_estimates(e);
+    derive_estimates(e, cfg.information);
     e->block.memory_budget = e->M;
     return e;
 }
@@ -677,7 +751,6 @@ void kvs_engine_free(kvs_engine *e)
     free(e->rb);
     free(e->ch);
     free(e->lat);
-    free(e->lat_sorted);
     free(e->seg);
     free(e->sw);
     free(e);
@@ -687,9 +760,9 @@ kvs_engine *kvs_engine_clone(const kvs_engine *e)
 {
     kvs_engine *c = xdup(e, sizeof *e);
     size_t n = e->n;
-    c->base_pred = xdup(e->base_pred, n * sizeof *e->base_pred);
-    c->is_long = xdup(e->is_long, n * sizeof *e->is_long);
-    c->by_arrival = xdup(e->by_arrival, n * sizeof *e->by_arrival);
+    c->base_pred = e->base_pred ? xdup(e->base_pred, n * sizeof *e->base_pred) : NULL;
+    c->is_long = e->is_long ? xdup(e->is_long, n * sizeof *e->is_long) : NULL;
+    c->by_arrival = e->by_arrival ? xdup(e->by_arrival, n * sizeof *e->by_arrival) : NULL;
     c->r = xdup(e->r, n * sizeof *e->r);
     c->q = xdup(e->q, n * sizeof *e->q);
     c->rb = xdup(e->rb, e->rb_cap * sizeof *e->rb);
@@ -697,7 +770,6 @@ kvs_engine *kvs_engine_clone(const kvs_engine *e)
         c->rb[k] = xdup(e->rb[k], sizeof *e->rb[k]);
     c->ch = xdup(e->ch, e->ch_cap * sizeof *e->ch);
     c->lat = xdup(e->lat, n * sizeof *e->lat);
-    c->lat_sorted = xdup(e->lat_sorted, n * sizeof *e->lat_sorted);
     c->seg = xdup(e->seg, e->seg_cap * sizeof *e->seg);
     c->sw = xdup(e->sw, e->sw_cap * sizeof *e->sw);
     return c;
@@ -718,6 +790,7 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
     bool order_changed = info_changed || cfg.policy != e->cfg.policy;
     if (cfg.policy == e->cfg.policy && cfg.admission == e->cfg.admission && !info_changed)
         return 0;
+    derive_estimates(e, cfg.information);
     e->cfg = cfg;
     e->head_blocked_through = -1;
 
@@ -998,14 +1071,20 @@ static void run_steps(kvs_engine *e, int64_t count)
     complete_due(e);
 }
 
+/* The k-th request in (arrival, index) order. */
+static uint32_t arrival_index(const kvs_engine *e, size_t k)
+{
+    return e->by_arrival ? e->by_arrival[k] : (uint32_t)k;
+}
+
 static void decide(kvs_engine *e)
 {
     int64_t t = e->now;
     const kvs_request *req = e->w->requests;
 
     /* 2. arrivals */
-    while (e->next_arrival < e->n && req[e->by_arrival[e->next_arrival]].arrival == t) {
-        uint32_t i = e->by_arrival[e->next_arrival++];
+    while (e->next_arrival < e->n && req[arrival_index(e, e->next_arrival)].arrival == t) {
+        uint32_t i = arrival_index(e, e->next_arrival++);
         e->r[i].state = KVS_REQ_WAITING;
         q_push(e, i);
     }
@@ -1054,7 +1133,7 @@ static int64_t next_event(kvs_engine *e)
     int64_t t = e->now;
     int64_t d = ch_next(e);
     if (e->next_arrival < e->n)
-        d = min64(d, e->w->requests[e->by_arrival[e->next_arrival]].arrival);
+        d = min64(d, e->w->requests[arrival_index(e, e->next_arrival)].arrival);
     if (e->q_len) {
         if (e->cfg.admission == KVS_ADMIT_LOOKAHEAD) {
             if (e->head_blocked_through < t)
@@ -1116,25 +1195,30 @@ int64_t kvs_engine_memory(const kvs_engine *e) { return e->mem_now; }
 size_t kvs_engine_request_count(const kvs_engine *e) { return e->n; }
 const kvs_workload *kvs_engine_workload(const kvs_engine *e) { return e->w; }
 
-/* Bring the sorted-latency cache up to date (a cache, so it may change under a const engine). */
+/* Bring the sorted prefix of the latencies up to the completed count: sort the new tail in
+ * place and merge it in from the back (a cache, so it may change under a const engine). */
 static const int64_t *sorted_latencies(const kvs_engine *ce)
 {
     kvs_engine *e = (kvs_engine *)ce;
     size_t have = e->lat_sorted_n, all = e->completed;
     if (have < all) {
-        /* sort the new tail in place (lat's order is not used elsewhere), then merge backwards */
-        qsort(e->lat + have, all - have, sizeof *e->lat, cmp_i64);
-        size_t i = have, j = all - have, k = all;
-        const int64_t *tail = e->lat + have;
-        while (j > 0) {
-            if (i > 0 && e->lat_sorted[i - 1] > tail[j - 1])
-                e->lat_sorted[--k] = e->lat_sorted[--i];
-            else
-                e->lat_sorted[--k] = tail[--j];
+        int64_t *lat = e->lat;
+        sort_i64(lat + have, all - have);
+        if (have > 0 && lat[have - 1] > lat[have]) {
+            size_t m = all - have;
+            int64_t *tail = xdup(lat + have, m * sizeof *tail);
+            size_t i = have, j = m, k = all;
+            while (j > 0) {
+                if (i > 0 && lat[i - 1] > tail[j - 1])
+                    lat[--k] = lat[--i];
+                else
+                    lat[--k] = tail[--j];
+            }
+            free(tail);
         }
         e->lat_sorted_n = all;
     }
-    return e->lat_sorted;
+    return e->lat;
 }
 
 /* Nearest rank: the value of rank ceil(p*n/100). */
