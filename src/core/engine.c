@@ -23,18 +23,25 @@
 
 enum { RNG_STREAM_NOISE = 1, RNG_STREAM_FLIP = 2 };
 
+/* Per request, 32 bytes. The estimated completion of a running request is recomputed when needed
+ * (residency_e0), its admission order lives in the running set, its open history segment in
+ * seg_of (kept only with history). */
 typedef struct {
-    int64_t k;        /* latest admission, -1 if never */
-    int64_t start;    /* first admission, -1 if never */
-    int64_t finish;   /* -1 until done */
-    int64_t done;     /* tokens produced in residencies before the latest admission */
-    int64_t e0;       /* running: estimated completion k + est at admission */
-    int64_t c;        /* running: actual completion of this residency */
-    uint64_t seq;     /* admission sequence number (eviction order) */
-    size_t seg;       /* running: index of the open segment */
-    uint32_t evictions;
-    uint8_t state;    /* kvs_req_state */
+    int64_t k;         /* latest admission, -1 if never */
+    int64_t c;         /* running: completion of this residency; done: the finish c_i */
+    uint64_t start_st; /* (first admission + 1) << 2 | kvs_req_state */
+    uint32_t done;     /* tokens produced in residencies before the latest admission (< M) */
+    uint32_t evictions; /* < o_i: every residency produces at least one token */
 } req_state;
+
+static int64_t rs_start(const req_state *rs) { return (int64_t)(rs->start_st >> 2) - 1; }
+static unsigned rs_state(const req_state *rs) { return (unsigned)(rs->start_st & 3); }
+static void rs_set_state(req_state *rs, unsigned st) { rs->start_st = (rs->start_st & ~(uint64_t)3) | st; }
+static void rs_set_start(req_state *rs, int64_t start)
+{
+    rs->start_st = ((uint64_t)(start + 1) << 2) | (rs->start_st & 3);
+}
+static int64_t rs_finish(const req_state *rs) { return rs_state(rs) == KVS_REQ_DONE ? rs->c : -1; }
 
 typedef struct {
     int64_t key, arrival;
@@ -115,6 +122,7 @@ struct kvs_engine {
 
     kvs_segment *seg;
     size_t seg_len, seg_cap;
+    size_t *seg_of; /* per request, its open segment (allocated with the first segment) */
     kvs_switch *sw;
     size_t sw_len, sw_cap;
 };
@@ -319,7 +327,7 @@ static int64_t ch_next(kvs_engine *e)
     while (e->ch_len) {
         const cent *top = &e->ch[0];
         const req_state *rs = &e->r[top->req];
-        if (rs->state == KVS_REQ_RUNNING && rs->c == top->c)
+        if (rs_state(rs) == KVS_REQ_RUNNING && rs->c == top->c)
             return top->c;
         ch_pop(e);
     }
@@ -527,7 +535,9 @@ static void seg_open(kvs_engine *e, uint32_t req, int64_t k, int64_t prompt)
         e->seg = xrealloc(e->seg, e->seg_cap * sizeof *e->seg);
     }
     kvs_segment s = {req, 0, k, KVS_OPEN, prompt};
-    e->r[req].seg = e->seg_len;
+    if (!e->seg_of)
+        e->seg_of = xmalloc(e->n * sizeof *e->seg_of);
+    e->seg_of[req] = e->seg_len;
     e->seg[e->seg_len++] = s;
 }
 
@@ -535,7 +545,7 @@ static void seg_close(kvs_engine *e, uint32_t req, int64_t end, bool evicted)
 {
     if (!e->keep_history)
         return;
-    kvs_segment *s = &e->seg[e->r[req].seg];
+    kvs_segment *s = &e->seg[e->seg_of[req]];
     s->end = end;
     s->evicted = evicted;
 }
@@ -727,8 +737,9 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
 
     for (size_t i = 0; i < cnt; i++) {
         req_state *rs = &e->r[i];
-        rs->k = rs->start = rs->finish = -1;
-        rs->state = KVS_REQ_PENDING;
+        rs->k = -1;
+        rs_set_start(rs, -1);
+        rs_set_state(rs, KVS_REQ_PENDING);
         e->volume_total += kvs_volume(w->requests[i].prompt, w->requests[i].output);
         e->max_output = max64(e->max_output, w->requests[i].output);
     }
@@ -752,6 +763,7 @@ void kvs_engine_free(kvs_engine *e)
     free(e->ch);
     free(e->lat);
     free(e->seg);
+    free(e->seg_of);
     free(e->sw);
     free(e);
 }
@@ -771,6 +783,7 @@ kvs_engine *kvs_engine_clone(const kvs_engine *e)
     c->ch = xdup(e->ch, e->ch_cap * sizeof *e->ch);
     c->lat = xdup(e->lat, n * sizeof *e->lat);
     c->seg = xdup(e->seg, e->seg_cap * sizeof *e->seg);
+    c->seg_of = e->seg_of ? xdup(e->seg_of, n * sizeof *e->seg_of) : NULL;
     c->sw = xdup(e->sw, e->sw_cap * sizeof *e->sw);
     return c;
 }
@@ -814,8 +827,7 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
             rblock *k = e->rb[bi];
             for (size_t x = 0; x < k->cnt; x++, at++) {
                 uint32_t i = k->req[x];
-                e->r[i].e0 = residency_e0(e, i);
-                all[at] = (rent){e->r[i].e0, k->b[x], k->seq[x], i};
+                all[at] = (rent){residency_e0(e, i), k->b[x], k->seq[x], i};
             }
             free(k);
         }
@@ -992,16 +1004,15 @@ static void admit(kvs_engine *e, uint32_t i, int64_t t)
     const kvs_request *rq = &e->w->requests[i];
     int64_t s = residency_prompt(e, i);
     rs->k = t;
-    if (rs->start < 0) {
-        rs->start = t;
+    if (rs_start(rs) < 0) {
+        rs_set_start(rs, t);
         e->ttft_sum += t + 1 - rq->arrival;
         e->ttft_n++;
     }
-    rs->seq = ++e->seq;
+    uint64_t seq = ++e->seq;
     rs->c = t + (rq->output - rs->done);
-    rs->state = KVS_REQ_RUNNING;
-    rs->e0 = residency_e0(e, i);
-    run_insert(e, rs->e0, s - t, rs->seq, i);
+    rs_set_state(rs, KVS_REQ_RUNNING);
+    run_insert(e, residency_e0(e, i), s - t, seq, i);
     ch_push(e, rs->c, i);
     e->A += s - t;
     e->C++;
@@ -1015,10 +1026,10 @@ static void evict(kvs_engine *e, uint32_t i, int64_t t)
     e->A -= residency_prompt(e, i) - rs->k;
     e->C--;
     e->head_blocked_through = -1;
-    run_remove(e, i, rs->e0);
+    run_remove(e, i, residency_e0(e, i));
     seg_close(e, i, t, true);
     rs->done += t - rs->k; /* recompute: the tokens it produced become part of its prompt */
-    rs->state = KVS_REQ_WAITING;
+    rs_set_state(rs, KVS_REQ_WAITING);
     rs->evictions++;
     e->evictions++;
     q_push(e, i);
@@ -1037,11 +1048,10 @@ static void complete_due(kvs_engine *e)
         e->A -= residency_prompt(e, i) - rs->k;
         e->C--;
         e->head_blocked_through = -1;
-        run_remove(e, i, rs->e0);
+        run_remove(e, i, residency_e0(e, i));
         seg_close(e, i, t, false);
         rs->done = e->w->requests[i].output;
-        rs->finish = t;
-        rs->state = KVS_REQ_DONE;
+        rs_set_state(rs, KVS_REQ_DONE);
         int64_t lat = t - e->w->requests[i].arrival;
         e->lat[e->completed++] = lat;
         e->latency_sum += lat;
@@ -1085,7 +1095,7 @@ static void decide(kvs_engine *e)
     /* 2. arrivals */
     while (e->next_arrival < e->n && req[arrival_index(e, e->next_arrival)].arrival == t) {
         uint32_t i = arrival_index(e, e->next_arrival++);
-        e->r[i].state = KVS_REQ_WAITING;
+        rs_set_state(&e->r[i], KVS_REQ_WAITING);
         q_push(e, i);
     }
 
@@ -1277,19 +1287,19 @@ void kvs_engine_request(const kvs_engine *e, size_t i, kvs_req_info *o)
     const req_state *rs = &e->r[i];
     const kvs_request *rq = &e->w->requests[i];
     memset(o, 0, sizeof *o);
-    o->state = (kvs_req_state)rs->state;
+    o->state = (kvs_req_state)rs_state(rs);
     o->arrival = rq->arrival;
     o->prompt = rq->prompt;
     o->output = rq->output;
     o->volume = kvs_volume(rq->prompt, rq->output);
-    o->start = rs->start;
+    o->start = rs_start(rs);
     o->admitted = rs->k;
-    o->finish = rs->finish;
+    o->finish = rs_finish(rs);
     o->evictions = rs->evictions;
     o->residency_prompt = residency_prompt(e, i);
     o->key = policy_key(e, i);
-    o->latency = rs->finish >= 0 ? rs->finish - rq->arrival : -1;
-    o->ttft = rs->start >= 0 ? rs->start + 1 - rq->arrival : -1;
+    o->latency = o->finish >= 0 ? o->finish - rq->arrival : -1;
+    o->ttft = o->start >= 0 ? o->start + 1 - rq->arrival : -1;
     switch (o->state) {
     case KVS_REQ_PENDING:
         o->estimate = residency_estimate(e, i);
@@ -1312,7 +1322,7 @@ void kvs_engine_request(const kvs_engine *e, size_t i, kvs_req_info *o)
     case KVS_REQ_DONE:
         o->generated = rq->output;
         o->estimate = 0;
-        o->waited = rs->finish - rq->arrival - rq->output;
+        o->waited = o->finish - rq->arrival - rq->output;
         break;
     }
 }
@@ -1390,7 +1400,7 @@ void kvs_engine_summary(const kvs_engine *e, kvs_summary *o)
     o->completed = e->completed;
     int64_t makespan = 0;
     for (size_t i = 0; i < e->n; i++)
-        makespan = max64(makespan, e->r[i].finish);
+        makespan = max64(makespan, rs_finish(&e->r[i]));
     o->makespan = makespan;
     o->total_latency = e->latency_sum;
     o->mean_latency = c.latency_mean;
