@@ -1,4 +1,4 @@
-/* test_engine_ref.c: the engine against the reference implementation (reference.h) on 1 400 of
+/* test_engine_ref.c: the engine against the reference implementation (reference.h) on 1 400
  * seeded random scenarios, and the invariants of MODEL.md / docs/ENGINE.md asserted on the engine.
  * Every failure prints the case seed; `KVS_SEED=<seed> build/tests/test_engine_ref` replays it.
  *
