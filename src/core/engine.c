@@ -104,6 +104,11 @@ struct kvs_engine {
     /* The head of the queue provably fails the lookahead check at every decision point up to this
      * one, as long as the running set and the queue stay as they are (-1: nothing known). */
     int64_t head_blocked_through;
+    /* The head's check failed at the point t+1 (the whole batch): it fails at every later
+     * decision point until the batch changes (a completion included). head_blocked_through
+     * comes from points after t+1 only and survives completions that were due (e0 <= now):
+     * those hold no memory at any later point. */
+    bool head_blocked_t1;
     /* The running set's estimated memory is within M at every check point from t+2 on (kept
      * since the last lookahead admission; lost by a `current` admission or a change of
      * estimates). */
@@ -716,6 +721,7 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->cfg = cfg;
     e->keep_history = true;
     e->head_blocked_through = -1;
+    e->head_blocked_t1 = false;
     e->run_ok = true;
     size_t cnt = e->n;
 
@@ -806,6 +812,7 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
     derive_estimates(e, cfg.information);
     e->cfg = cfg;
     e->head_blocked_through = -1;
+    e->head_blocked_t1 = false;
 
     if (e->sw_len && e->sw[e->sw_len - 1].at == e->now) {
         e->sw[e->sw_len - 1].cfg = cfg; /* two switches at one decision point: the last counts */
@@ -857,6 +864,7 @@ size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out)
  * lasts with the batch unchanged. */
 typedef struct {
     int64_t u, mem, through;
+    bool t1;
 } la_fail;
 
 static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, int64_t M)
@@ -874,9 +882,12 @@ static void la_record(la_fail *f, int64_t u, int64_t mem, bool j_in, int64_t t, 
         through = t + (mem - M) - 1;
     /* The point t+1 holds the whole batch and j: at any later t' with the batch unchanged,
      * t'+1 is still a check point (whoever was due by t+1 still is) and holds
-     * A + (t'+1)C + s_j + 1, no less than now: it keeps failing until the batch changes. */
-    if (u == t + 1)
-        through = NEVER - 1;
+     * A + (t'+1)C + s_j + 1, no less than now: it keeps failing until the batch changes
+     * (head_blocked_t1). */
+    if (u == t + 1) {
+        f->t1 = true;
+        return;
+    }
     if (through > f->through)
         f->through = through;
 }
@@ -950,7 +961,7 @@ static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
     int64_t e_j = t + residency_estimate(e, j); /* >= t + 1 */
     int64_t b_j = residency_prompt(e, j) - t;
     la_pos p = {0, 0, e->A + b_j, e->C + 1, 0, 0};
-    la_fail f = {-1, 0, -1};
+    la_fail f = {-1, 0, -1, false};
 
     la_range(e, &p, t + 2, false, true, t, &f); /* due by t+1 */
     if (p.P_C > 0 || e_j == t + 1) {
@@ -975,6 +986,7 @@ static bool lookahead_fits(kvs_engine *e, uint32_t j, int64_t t)
         return true;
     }
     e->head_blocked_through = f.through;
+    e->head_blocked_t1 = f.t1;
     e->block.kind = KVS_BLOCK_LOOKAHEAD;
     e->block.req = j;
     e->block.decided_at = t;
@@ -1017,6 +1029,7 @@ static void admit(kvs_engine *e, uint32_t i, int64_t t)
     e->A += s - t;
     e->C++;
     e->head_blocked_through = -1;
+    e->head_blocked_t1 = false;
     seg_open(e, i, t, s);
 }
 
@@ -1026,6 +1039,7 @@ static void evict(kvs_engine *e, uint32_t i, int64_t t)
     e->A -= residency_prompt(e, i) - rs->k;
     e->C--;
     e->head_blocked_through = -1;
+    e->head_blocked_t1 = false;
     run_remove(e, i, residency_e0(e, i));
     seg_close(e, i, t, true);
     rs->done += t - rs->k; /* recompute: the tokens it produced become part of its prompt */
@@ -1047,8 +1061,12 @@ static void complete_due(kvs_engine *e)
         assert(rs->c == t);
         e->A -= residency_prompt(e, i) - rs->k;
         e->C--;
-        e->head_blocked_through = -1;
-        run_remove(e, i, residency_e0(e, i));
+        int64_t e0 = residency_e0(e, i);
+        /* a completion earlier than estimated lowers later points; a due one does not */
+        if (e0 > t)
+            e->head_blocked_through = -1;
+        e->head_blocked_t1 = false;
+        run_remove(e, i, e0);
         seg_close(e, i, t, false);
         rs->done = e->w->requests[i].output;
         rs_set_state(rs, KVS_REQ_DONE);
@@ -1136,33 +1154,50 @@ void kvs_engine_step(kvs_engine *e)
 }
 
 /* The first decision point d >= now at which something may happen, assuming nothing happens
- * before it: an arrival, a completion, an overflow, or (for the lookahead rule, whose answer can
- * change with time alone) any decision point while someone waits. */
+ * before it: an arrival, an overflow, the end of a provable block of the head (the lookahead
+ * rule's answer can change with time alone), or a completion, unless it cannot matter: with
+ * an empty queue, or when the head is blocked by points after t+1 under exact information
+ * (then every completion is due, e0 = c, and holds no memory at any later point). */
 static int64_t next_event(kvs_engine *e)
 {
     int64_t t = e->now;
-    int64_t d = ch_next(e);
+    int64_t d = NEVER;
+    bool completions_matter = e->q_len > 0;
     if (e->next_arrival < e->n)
-        d = min64(d, e->w->requests[arrival_index(e, e->next_arrival)].arrival);
+        d = e->w->requests[arrival_index(e, e->next_arrival)].arrival;
     if (e->q_len) {
         if (e->cfg.admission == KVS_ADMIT_LOOKAHEAD) {
-            if (e->head_blocked_through < t)
-                return t;
-            d = min64(d, e->head_blocked_through + 1);
+            if (!e->head_blocked_t1) {
+                if (e->head_blocked_through < t)
+                    return t;
+                d = min64(d, e->head_blocked_through + 1);
+                completions_matter = e->cfg.information != KVS_INFO_EXACT;
+            }
         } else
         /* current rule: memory only grows until a completion, so a head that does not fit now
          * will not fit before d */
         if (e->A + (t + 1) * e->C + residency_prompt(e, e->q[0].req) + 1 <= e->M)
             return t;
     }
-    if (e->C > 0) /* first d with A + (d+1)C > M */
+    if (completions_matter)
+        d = min64(d, ch_next(e));
+    if (e->C > 0) /* first d with A + (d+1)C > M (completions only put it off) */
         d = min64(d, (e->M - e->A) / e->C);
     return max64(d, t);
 }
 
-/* Jump from now to d > now where decisions now..d-1 change nothing. */
+/* Jump from now to d > now where decisions now..d-1 change nothing but completions. */
 static void skip_to(kvs_engine *e, int64_t d)
 {
+    int64_t c;
+    while ((c = ch_next(e)) < d) { /* completions that change no decision */
+        advance_clock(e, c - e->now);
+        complete_due(e);
+        if (kvs_engine_done(e)) {
+            e->block.kind = KVS_BLOCK_NONE; /* the queue is empty */
+            return;
+        }
+    }
     advance_clock(e, d - e->now);
     /* what decision point d-1 would have recorded for the head, with the batch it saw (before
      * the completions due at d) */
