@@ -496,15 +496,23 @@ static void rb_hull(rblock *k)
 }
 
 /* The largest memory at the block's points: ext_a + max_i (y_i + ext_c * e0_i), ext_c >= 0. On
- * the upper hull, y + c*u rises then falls. */
+ * the upper hull, y + c*u rises then falls (it is unimodal along the hull). */
 static int64_t rb_max(rblock *k, int64_t ext_a, int64_t ext_c)
 {
     if (k->dirty)
         rb_hull(k);
-    uint32_t a = 0;
-    while (a + 1 < k->hull_n && k->hy[a + 1] + ext_c * k->hu[a + 1] >= k->hy[a] + ext_c * k->hu[a])
-        a++;
-    return ext_a + ext_c * k->e0[0] + k->hy[a] + ext_c * k->hu[a];
+    /* with many requests above the block the slope is steep and the maximum is near the right
+     * end: walk from there */
+    uint32_t a = k->hull_n - 1;
+    int64_t best = k->hy[a] + ext_c * k->hu[a];
+    while (a > 0) {
+        int64_t v = k->hy[a - 1] + ext_c * k->hu[a - 1];
+        if (v < best)
+            break;
+        best = v;
+        a--;
+    }
+    return ext_a + ext_c * k->e0[0] + best;
 }
 
 typedef struct {
@@ -906,33 +914,42 @@ typedef struct {
 static void la_range(kvs_engine *e, la_pos *p, int64_t hi, bool eval, bool j_in, int64_t t,
                      la_fail *f)
 {
-    const int64_t M = e->M;
-    while (p->bi < e->rb_len) {
-        rblock *k = e->rb[p->bi];
-        if (p->x == 0 && k->e0[k->cnt - 1] < hi) {
-            int64_t ext_a = p->A_tot - p->P_A - k->sum_b, ext_c = p->C_tot - p->P_C - k->cnt;
+    const int64_t M = e->M, A_tot = p->A_tot, C_tot = p->C_tot;
+    int64_t P_A = p->P_A, P_C = p->P_C; /* kept in registers: the blocks cannot alias them */
+    size_t bi = p->bi, nb = e->rb_len;
+    uint32_t x = p->x;
+    while (bi < nb) {
+        rblock *k = e->rb[bi];
+        uint32_t cnt = k->cnt;
+        if (x == 0 && k->e0[cnt - 1] < hi) {
+            int64_t ext_a = A_tot - P_A - k->sum_b, ext_c = C_tot - P_C - (int64_t)cnt;
             if (!eval || rb_max(k, ext_a, ext_c) <= M) {
-                p->P_A += k->sum_b;
-                p->P_C += k->cnt;
-                p->bi++;
+                P_A += k->sum_b;
+                P_C += cnt;
+                bi++;
                 continue;
             }
         }
-        for (; p->x < k->cnt; p->x++) {
-            int64_t u = k->e0[p->x];
+        for (; x < cnt; x++) {
+            int64_t u = k->e0[x];
             if (u >= hi)
-                return;
+                goto out;
             if (eval) {
-                int64_t mem = (p->A_tot - p->P_A) + u * (p->C_tot - p->P_C);
+                int64_t mem = (A_tot - P_A) + u * (C_tot - P_C);
                 if (mem > M)
                     la_record(f, u, mem, j_in, t, M);
             }
-            p->P_A += k->b[p->x];
-            p->P_C++;
+            P_A += k->b[x];
+            P_C++;
         }
-        p->x = 0;
-        p->bi++;
+        x = 0;
+        bi++;
     }
+out:
+    p->P_A = P_A;
+    p->P_C = P_C;
+    p->bi = bi;
+    p->x = x;
 }
 
 /* MODEL.md §5 lookahead: would admitting j at t keep the estimated memory within M at every
