@@ -43,9 +43,11 @@ static void rs_set_start(req_state *rs, int64_t start)
 }
 static int64_t rs_finish(const req_state *rs) { return rs_state(rs) == KVS_REQ_DONE ? rs->c : -1; }
 
+/* A waiting request: its policy key and its rank in (arrival, index) order, which is the
+ * tie-break of MODEL.md §2.3 in one number (the request is arrival_index(rank)). 16 bytes. */
 typedef struct {
-    int64_t key, arrival;
-    uint32_t req;
+    int64_t key;
+    uint32_t rank;
 } qent;
 
 /* The running set, sorted by estimated completion e0 (ties in admission order), is a list of
@@ -87,6 +89,7 @@ struct kvs_engine {
     int64_t proxy_short, proxy_long, theta;
     /* request indices sorted by (arrival, index); NULL when the input already is in that order */
     uint32_t *by_arrival;
+    uint32_t *rank_of;    /* its inverse (NULL with by_arrival) */
     int64_t max_output;
 
     /* dynamic */
@@ -219,20 +222,35 @@ static int64_t policy_key(const kvs_engine *e, size_t i)
 
 /* ---------------------------------------------------------------- waiting heap */
 
+/* The k-th request in (arrival, index) order, and request i's rank in it. */
+static uint32_t arrival_index(const kvs_engine *e, size_t k)
+{
+    return e->by_arrival ? e->by_arrival[k] : (uint32_t)k;
+}
+
+static uint32_t arrival_rank(const kvs_engine *e, size_t i)
+{
+    return e->rank_of ? e->rank_of[i] : (uint32_t)i;
+}
+
+static uint32_t q_req(const kvs_engine *e, size_t pos)
+{
+    return arrival_index(e, e->q[pos].rank);
+}
+
 static bool q_less(const qent *a, const qent *b)
 {
     if (a->key != b->key)
         return a->key < b->key;
-    if (a->arrival != b->arrival)
-        return a->arrival < b->arrival;
-    return a->req < b->req;
+    return a->rank < b->rank;
 }
 
+/* A 4-ary heap: half the levels of a binary one, and the four children share a cache line. */
 static void q_sift_up(qent *q, size_t i)
 {
     qent x = q[i];
     while (i > 0) {
-        size_t p = (i - 1) / 2;
+        size_t p = (i - 1) / 4;
         if (!q_less(&x, &q[p]))
             break;
         q[i] = q[p];
@@ -245,15 +263,14 @@ static void q_sift_down(qent *q, size_t len, size_t i)
 {
     qent x = q[i];
     for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        const qent *best = &x;
-        if (l < len && q_less(&q[l], best)) {
-            m = l;
-            best = &q[l];
-        }
-        if (l + 1 < len && q_less(&q[l + 1], best))
-            m = l + 1;
-        if (m == i)
+        size_t c = 4 * i + 1;
+        if (c >= len)
+            break;
+        size_t m = c, end = c + 4 < len ? c + 4 : len;
+        for (size_t k = c + 1; k < end; k++)
+            if (q_less(&q[k], &q[m]))
+                m = k;
+        if (!q_less(&q[m], &x))
             break;
         q[i] = q[m];
         i = m;
@@ -263,7 +280,7 @@ static void q_sift_down(qent *q, size_t len, size_t i)
 
 static void q_push(kvs_engine *e, size_t i)
 {
-    qent x = {policy_key(e, i), e->w->requests[i].arrival, (uint32_t)i};
+    qent x = {policy_key(e, i), arrival_rank(e, i)};
     e->q[e->q_len] = x;
     q_sift_up(e->q, e->q_len++);
 }
@@ -278,9 +295,10 @@ static void q_pop(kvs_engine *e)
 static void q_rekey(kvs_engine *e)
 {
     for (size_t j = 0; j < e->q_len; j++)
-        e->q[j].key = policy_key(e, e->q[j].req);
-    for (size_t j = e->q_len / 2; j-- > 0;)
-        q_sift_down(e->q, e->q_len, j);
+        e->q[j].key = policy_key(e, q_req(e, j));
+    for (size_t j = e->q_len / 4 + 1; j-- > 0;) /* every parent, from the last */
+        if (j < e->q_len)
+            q_sift_down(e->q, e->q_len, j);
 }
 
 /* ---------------------------------------------------------------- completion heap */
@@ -747,6 +765,9 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
             e->by_arrival[i] = (uint32_t)i;
         sort_by_arrival(w->requests, e->by_arrival, tmp, cnt);
         free(tmp);
+        e->rank_of = xmalloc(cnt * sizeof *e->rank_of);
+        for (size_t k = 0; k < cnt; k++)
+            e->rank_of[e->by_arrival[k]] = (uint32_t)k;
     }
 
     for (size_t i = 0; i < cnt; i++) {
@@ -769,6 +790,7 @@ void kvs_engine_free(kvs_engine *e)
     free(e->base_pred);
     free(e->is_long);
     free(e->by_arrival);
+    free(e->rank_of);
     free(e->r);
     free(e->q);
     for (size_t k = 0; k < e->rb_len; k++)
@@ -789,6 +811,7 @@ kvs_engine *kvs_engine_clone(const kvs_engine *e)
     c->base_pred = e->base_pred ? xdup(e->base_pred, n * sizeof *e->base_pred) : NULL;
     c->is_long = e->is_long ? xdup(e->is_long, n * sizeof *e->is_long) : NULL;
     c->by_arrival = e->by_arrival ? xdup(e->by_arrival, n * sizeof *e->by_arrival) : NULL;
+    c->rank_of = e->rank_of ? xdup(e->rank_of, n * sizeof *e->rank_of) : NULL;
     c->r = xdup(e->r, n * sizeof *e->r);
     c->q = xdup(e->q, n * sizeof *e->q);
     c->rb = xdup(e->rb, e->rb_cap * sizeof *e->rb);
@@ -1116,12 +1139,6 @@ static void run_steps(kvs_engine *e, int64_t count)
     complete_due(e);
 }
 
-/* The k-th request in (arrival, index) order. */
-static uint32_t arrival_index(const kvs_engine *e, size_t k)
-{
-    return e->by_arrival ? e->by_arrival[k] : (uint32_t)k;
-}
-
 static void decide(kvs_engine *e)
 {
     int64_t t = e->now;
@@ -1137,7 +1154,7 @@ static void decide(kvs_engine *e)
     /* 3-4. head-of-line admission in policy order */
     e->block.kind = KVS_BLOCK_NONE;
     while (e->q_len) {
-        uint32_t j = e->q[0].req;
+        uint32_t j = q_req(e, 0);
         bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, j, t)
                                                           : lookahead_fits(e, j, t);
         if (!fits)
@@ -1193,7 +1210,7 @@ static int64_t next_event(kvs_engine *e)
         } else
         /* current rule: memory only grows until a completion, so a head that does not fit now
          * will not fit before d */
-        if (e->A + (t + 1) * e->C + residency_prompt(e, e->q[0].req) + 1 <= e->M)
+        if (e->A + (t + 1) * e->C + residency_prompt(e, q_req(e, 0)) + 1 <= e->M)
             return t;
     }
     if (completions_matter)
@@ -1220,8 +1237,9 @@ static void skip_to(kvs_engine *e, int64_t d)
      * the completions due at d) */
     e->block.kind = KVS_BLOCK_NONE;
     if (e->q_len) {
-        bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, e->q[0].req, d - 1)
-                                                          : lookahead_fits(e, e->q[0].req, d - 1);
+        uint32_t j = q_req(e, 0);
+        bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, j, d - 1)
+                                                          : lookahead_fits(e, j, d - 1);
         assert(!fits);
         (void)fits;
     }
@@ -1388,24 +1406,22 @@ size_t kvs_engine_queue_head(const kvs_engine *e, kvs_queue_entry *out, size_t m
         max = e->q_len;
     if (max == 0)
         return 0;
-    size_t *front = xmalloc((2 * max + 1) * sizeof *front);
+    size_t *front = xmalloc((3 * max + 1) * sizeof *front);
     size_t flen = 0, got = 0;
     front[flen++] = 0;
     while (got < max && flen) {
         size_t best = 0;
-        /* the frontier is small (<= 2*max); a linear min keeps the code simple */
+        /* the frontier is small (<= 3*max+1); a linear min keeps the code simple */
         for (size_t k = 1; k < flen; k++)
             if (q_less(&e->q[front[k]], &e->q[front[best]]))
                 best = k;
         size_t pos = front[best];
         front[best] = front[--flen];
-        out[got].req = e->q[pos].req;
+        out[got].req = q_req(e, pos);
         out[got].key = e->q[pos].key;
         got++;
-        if (2 * pos + 1 < e->q_len)
-            front[flen++] = 2 * pos + 1;
-        if (2 * pos + 2 < e->q_len)
-            front[flen++] = 2 * pos + 2;
+        for (size_t c = 4 * pos + 1; c <= 4 * pos + 4 && c < e->q_len; c++)
+            front[flen++] = c;
     }
     free(front);
     return got;
