@@ -1,13 +1,15 @@
 /* engine.c: the simulation engine of MODEL.md §2. One decision point per step, with a skip over
  * stretches where provably nothing changes; the choices MODEL.md leaves open are in docs/ENGINE.md.
  *
- * Data structures, chosen so a step costs O(running) at worst and most steps far less:
- *   - waiting queue: binary heap ordered by (policy key, arrival, input index);
- *   - running set: array sorted by estimated completion e0 = k + est, so the lookahead check is one
- *     scan from the latest completion down with running suffix sums;
+ * Data structures (docs/ENGINE.md, "Performance"):
+ *   - waiting queue: 4-ary heap of (policy key, rank in (arrival, index) order), 16 bytes each;
+ *   - running set: sorted by estimated completion e0 = k + est, in blocks of 32 with the upper
+ *     hull of each block's memory points, so the lookahead check skips whole blocks that cannot
+ *     fail and stops at the candidate's own completion while the batch is known to fit beyond;
  *   - actual completions: min-heap by completion step (stale entries of evicted residencies are
  *     skipped lazily);
- *   - the batch's memory as an affine function of time: sum(s - k) + t * count. */
+ *   - the batch's memory as an affine function of time: sum(s - k) + t * count;
+ *   - 32 bytes of state per request; estimates of an information mode drawn when first used. */
 #include "kvscope/engine.h"
 
 #include <assert.h>
