@@ -97,8 +97,11 @@ struct kvs_engine {
     /* dynamic */
     req_state *r;
     size_t next_arrival;
+    /* The waiting queue: a heap in q[0..q_len) and a sorted run in q[s_head..n) (one buffer of
+     * n entries: together they never hold more than n). Requests that arrive in bulk are sorted
+     * into the run, the others pushed onto the heap; the head is the smaller of the two heads. */
     qent *q;
-    size_t q_len;
+    size_t q_len, s_head;
     rblock **rb;     /* the running set's blocks in order */
     size_t rb_len, rb_cap;
     size_t run_len;  /* entries in all blocks */
@@ -294,8 +297,97 @@ static void q_pop(kvs_engine *e)
         q_sift_down(e->q, e->q_len, 0);
 }
 
+static size_t q_count(const kvs_engine *e)
+{
+    return e->q_len + (e->n - e->s_head);
+}
+
+/* The position in e->q of the queue's head (the queue is not empty); *in_run says where. */
+static size_t q_top(const kvs_engine *e, bool *in_run)
+{
+    bool run = e->s_head < e->n && !(e->q_len && q_less(&e->q[0], &e->q[e->s_head]));
+    *in_run = run;
+    return run ? e->s_head : 0;
+}
+
+static uint32_t q_head_req(const kvs_engine *e)
+{
+    bool in_run;
+    return q_req(e, q_top(e, &in_run));
+}
+
+static void q_pop_head(kvs_engine *e)
+{
+    bool in_run;
+    q_top(e, &in_run);
+    if (in_run)
+        e->s_head++;
+    else
+        q_pop(e);
+}
+
+/* Stable LSD radix sort of a[0..n) by key (11-bit digits; digits where all keys agree are
+ * skipped). Returns a or buf, whichever holds the result. */
+static qent *sort_qent(qent *a, qent *buf, size_t n)
+{
+    enum { BITS = 11, RADIX = 1 << BITS };
+    const uint64_t flip = (uint64_t)1 << 63;
+    uint64_t first = n ? (uint64_t)a[0].key ^ flip : 0, differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= ((uint64_t)a[i].key ^ flip) ^ first;
+    size_t *count = xmalloc(RADIX * sizeof *count);
+    qent *src = a, *dst = buf;
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        if (!((differ >> shift) & (RADIX - 1)))
+            continue;
+        memset(count, 0, RADIX * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(((uint64_t)src[i].key ^ flip) >> shift) & (RADIX - 1)]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < RADIX; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(((uint64_t)src[i].key ^ flip) >> shift) & (RADIX - 1)]++] = src[i];
+        qent *t = src;
+        src = dst;
+        dst = t;
+    }
+    free(count);
+    return src;
+}
+
+/* The requests of ranks first..last-1 (arrival order) join the queue at once: sorted by key
+ * (they come in rank order and the sort is stable, so (key, rank) order) and merged with the
+ * run from its front. The merge writes at or below where it reads, so it can share the buffer. */
+static void q_bulk(kvs_engine *e, size_t first, size_t last)
+{
+    size_t b = last - first, n = e->n;
+    qent *tmp = xmalloc(b * sizeof *tmp), *buf = xmalloc(b * sizeof *buf);
+    for (size_t k = first; k < last; k++)
+        tmp[k - first] = (qent){policy_key(e, arrival_index(e, k)), (uint32_t)k};
+    const qent *batch = sort_qent(tmp, buf, b);
+    qent *q = e->q;
+    size_t k = e->s_head - b, i_s = e->s_head, i_b = 0;
+    while (i_b < b) {
+        if (i_s < n && q_less(&q[i_s], &batch[i_b]))
+            q[k++] = q[i_s++];
+        else
+            q[k++] = batch[i_b++];
+    }
+    e->s_head -= b;
+    free(tmp);
+    free(buf);
+}
+
+/* New keys (a policy or information switch): everything goes to the heap, which is rebuilt. */
 static void q_rekey(kvs_engine *e)
 {
+    for (size_t k = e->s_head; k < e->n; k++)
+        e->q[e->q_len++] = e->q[k];
+    e->s_head = e->n;
     for (size_t j = 0; j < e->q_len; j++)
         e->q[j].key = policy_key(e, q_req(e, j));
     for (size_t j = e->q_len / 4 + 1; j-- > 0;) /* every parent, from the last */
@@ -755,6 +847,7 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
 
     e->r = xcalloc(cnt, sizeof *e->r);
     e->q = xmalloc(cnt * sizeof *e->q);
+    e->s_head = cnt;
     e->lat = xmalloc(cnt * sizeof *e->lat);
 
     bool sorted = true;
@@ -1146,22 +1239,27 @@ static void decide(kvs_engine *e)
     int64_t t = e->now;
     const kvs_request *req = e->w->requests;
 
-    /* 2. arrivals */
-    while (e->next_arrival < e->n && req[arrival_index(e, e->next_arrival)].arrival == t) {
-        uint32_t i = arrival_index(e, e->next_arrival++);
-        rs_set_state(&e->r[i], KVS_REQ_WAITING);
-        q_push(e, i);
-    }
+    /* 2. arrivals; many at once (at least 8, and an eighth of the run, which bounds the cost
+     * of merging) are sorted into the run, the others pushed onto the heap */
+    size_t first = e->next_arrival, last = first;
+    while (last < e->n && req[arrival_index(e, last)].arrival == t)
+        rs_set_state(&e->r[arrival_index(e, last++)], KVS_REQ_WAITING);
+    e->next_arrival = last;
+    if (last - first >= 8 && last - first >= (e->n - e->s_head) / 8)
+        q_bulk(e, first, last);
+    else
+        for (size_t k = first; k < last; k++)
+            q_push(e, arrival_index(e, k));
 
     /* 3-4. head-of-line admission in policy order */
     e->block.kind = KVS_BLOCK_NONE;
-    while (e->q_len) {
-        uint32_t j = q_req(e, 0);
+    while (q_count(e)) {
+        uint32_t j = q_head_req(e);
         bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, j, t)
                                                           : lookahead_fits(e, j, t);
         if (!fits)
             break;
-        q_pop(e);
+        q_pop_head(e);
         admit(e, j, t);
     }
 
@@ -1198,10 +1296,10 @@ static int64_t next_event(kvs_engine *e)
 {
     int64_t t = e->now;
     int64_t d = NEVER;
-    bool completions_matter = e->q_len > 0;
+    bool completions_matter = q_count(e) > 0;
     if (e->next_arrival < e->n)
         d = e->w->requests[arrival_index(e, e->next_arrival)].arrival;
-    if (e->q_len) {
+    if (q_count(e)) {
         if (e->cfg.admission == KVS_ADMIT_LOOKAHEAD) {
             if (!e->head_blocked_t1) {
                 if (e->head_blocked_through < t)
@@ -1212,7 +1310,7 @@ static int64_t next_event(kvs_engine *e)
         } else
         /* current rule: memory only grows until a completion, so a head that does not fit now
          * will not fit before d */
-        if (e->A + (t + 1) * e->C + residency_prompt(e, q_req(e, 0)) + 1 <= e->M)
+        if (e->A + (t + 1) * e->C + residency_prompt(e, q_head_req(e)) + 1 <= e->M)
             return t;
     }
     if (completions_matter)
@@ -1238,8 +1336,8 @@ static void skip_to(kvs_engine *e, int64_t d)
     /* what decision point d-1 would have recorded for the head, with the batch it saw (before
      * the completions due at d) */
     e->block.kind = KVS_BLOCK_NONE;
-    if (e->q_len) {
-        uint32_t j = q_req(e, 0);
+    if (q_count(e)) {
+        uint32_t j = q_head_req(e);
         bool fits = e->cfg.admission == KVS_ADMIT_CURRENT ? current_fits(e, j, d - 1)
                                                           : lookahead_fits(e, j, d - 1);
         assert(!fits);
@@ -1322,7 +1420,7 @@ void kvs_engine_counters(const kvs_engine *e, kvs_counters *o)
     o->memory_budget = e->M;
     o->peak_memory = e->peak;
     o->pending = e->n - e->next_arrival;
-    o->waiting = e->q_len;
+    o->waiting = q_count(e);
     o->running = (size_t)e->C;
     o->completed = e->completed;
     o->total = e->n;
@@ -1399,31 +1497,39 @@ void kvs_engine_request(const kvs_engine *e, size_t i, kvs_req_info *o)
     }
 }
 
-size_t kvs_engine_queue_length(const kvs_engine *e) { return e->q_len; }
+size_t kvs_engine_queue_length(const kvs_engine *e) { return q_count(e); }
 
 size_t kvs_engine_queue_head(const kvs_engine *e, kvs_queue_entry *out, size_t max)
 {
-    /* Best-first walk of the heap: a small frontier heap of positions in e->q. */
-    if (max > e->q_len)
-        max = e->q_len;
+    /* Best-first walk of the heap (a small frontier of positions in e->q), merged with the
+     * sorted run. */
+    size_t total = q_count(e);
+    if (max > total)
+        max = total;
     if (max == 0)
         return 0;
     size_t *front = xmalloc((3 * max + 1) * sizeof *front);
-    size_t flen = 0, got = 0;
-    front[flen++] = 0;
-    while (got < max && flen) {
+    size_t flen = 0, got = 0, sp = e->s_head;
+    if (e->q_len)
+        front[flen++] = 0;
+    while (got < max) {
         size_t best = 0;
         /* the frontier is small (<= 3*max+1); a linear min keeps the code simple */
         for (size_t k = 1; k < flen; k++)
             if (q_less(&e->q[front[k]], &e->q[front[best]]))
                 best = k;
-        size_t pos = front[best];
-        front[best] = front[--flen];
+        size_t pos;
+        if (sp < e->n && (flen == 0 || q_less(&e->q[sp], &e->q[front[best]]))) {
+            pos = sp++;
+        } else {
+            pos = front[best];
+            front[best] = front[--flen];
+            for (size_t c = 4 * pos + 1; c <= 4 * pos + 4 && c < e->q_len; c++)
+                front[flen++] = c;
+        }
         out[got].req = q_req(e, pos);
         out[got].key = e->q[pos].key;
         got++;
-        for (size_t c = 4 * pos + 1; c <= 4 * pos + 4 && c < e->q_len; c++)
-            front[flen++] = c;
     }
     free(front);
     return got;
