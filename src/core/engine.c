@@ -359,26 +359,34 @@ static qent *sort_qent(qent *a, qent *buf, size_t n)
     return src;
 }
 
-/* The requests of ranks first..last-1 (arrival order) join the queue at once: sorted by key
- * (they come in rank order and the sort is stable, so (key, rank) order) and merged with the
- * run from its front. The merge writes at or below where it reads, so it can share the buffer. */
+/* The requests of ranks first..last-1 (arrival order) join the queue at once: written into the
+ * free space just below the run, sorted by key (they come in rank order and the sort is stable,
+ * so (key, rank) order) and merged with the run from its front. The merge writes at or below
+ * where it reads, so it can share the buffer; only one temporary array of the batch's size is
+ * needed. */
 static void q_bulk(kvs_engine *e, size_t first, size_t last)
 {
-    size_t b = last - first, n = e->n;
-    qent *tmp = xmalloc(b * sizeof *tmp), *buf = xmalloc(b * sizeof *buf);
+    size_t b = last - first, n = e->n, a = n - e->s_head;
+    qent *q = e->q, *batch = q + e->s_head - b; /* free: the heap ends at q_len <= s_head - b */
     for (size_t k = first; k < last; k++)
-        tmp[k - first] = (qent){policy_key(e, arrival_index(e, k)), (uint32_t)k};
-    const qent *batch = sort_qent(tmp, buf, b);
-    qent *q = e->q;
-    size_t k = e->s_head - b, i_s = e->s_head, i_b = 0;
-    while (i_b < b) {
-        if (i_s < n && q_less(&q[i_s], &batch[i_b]))
-            q[k++] = q[i_s++];
-        else
-            q[k++] = batch[i_b++];
+        batch[k - first] = (qent){policy_key(e, arrival_index(e, k)), (uint32_t)k};
+    qent *buf = xmalloc(b * sizeof *buf);
+    const qent *sorted = sort_qent(batch, buf, b);
+    if (a == 0) {
+        if (sorted != batch)
+            memcpy(batch, sorted, b * sizeof *batch);
+    } else {
+        if (sorted == batch)
+            memcpy(buf, batch, b * sizeof *buf);
+        size_t k = e->s_head - b, i_s = e->s_head, i_b = 0;
+        while (i_b < b) {
+            if (i_s < n && q_less(&q[i_s], &buf[i_b]))
+                q[k++] = q[i_s++];
+            else
+                q[k++] = buf[i_b++];
+        }
     }
     e->s_head -= b;
-    free(tmp);
     free(buf);
 }
 
