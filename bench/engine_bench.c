@@ -11,7 +11,7 @@
  *   reps    runs per row (default 5)
  *   max_n   skip synthetic cases with more requests (default 1000000)
  *   trace   the Azure conversation trace CSV; its row is skipped when the file is absent
- *   big_n   if > 0, one more row (fcfs, poisson 90 %, one run) with this many requests: the
+ *   big_n   if > 0, one more row (fcfs, burst, one run) with this many requests: the
  *           memory check for 10^7 requests */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -226,7 +226,7 @@ int main(int argc, char **argv)
             row(&cases[c], presets[p], reps, trace);
     }
     if (big_n > 0) {
-        bench_case big = {"poisson90", CASE_POISSON, big_n, 1};
+        bench_case big = {"burst", CASE_BURST, big_n, 1}; /* the most waiting at once */
         row(&big, "fcfs", 1, trace);
     }
     return 0;

@@ -3,7 +3,7 @@
 # repeated runs on this machine; they are measurements, not tests (nothing here can fail a build).
 # BENCH_REPS (default 5) runs per row, BENCH_MAX_N (default 1000000) the largest synthetic case,
 # BENCH_TRACE the Azure conversation trace (default ../shared/traces/azure-llm-2023/...conv.csv;
-# its rows are skipped when it is absent), BENCH_BIG_N (default 0 = off) one extra fcfs poisson
+# its rows are skipped when it is absent), BENCH_BIG_N (default 0 = off) one extra fcfs burst
 # row of that many requests, run once (e.g. 10000000 for the memory target).
 set -eu
 cd "$(dirname "$0")/.."

@@ -364,7 +364,7 @@ static qent *sort_qent(qent *a, qent *buf, size_t n)
  * so (key, rank) order) and merged with the run from its front. The merge writes at or below
  * where it reads, so it can share the buffer; only one temporary array of the batch's size is
  * needed. */
-static void q_bulk(kvs_engine *e, size_t first, size_t last)
+static void q_bulk_chunk(kvs_engine *e, size_t first, size_t last)
 {
     size_t b = last - first, n = e->n, a = n - e->s_head;
     qent *q = e->q, *batch = q + e->s_head - b; /* free: the heap ends at q_len <= s_head - b */
@@ -388,6 +388,15 @@ static void q_bulk(kvs_engine *e, size_t first, size_t last)
     }
     e->s_head -= b;
     free(buf);
+}
+
+/* In chunks of 2^20, so that the temporary array stays at 16 MB (merging chunk after chunk
+ * costs O(n^2 / 2^20) moves: 10^8 for 10^7 requests at once). */
+static void q_bulk(kvs_engine *e, size_t first, size_t last)
+{
+    const size_t chunk = (size_t)1 << 20;
+    for (size_t f = first; f < last; f += chunk)
+        q_bulk_chunk(e, f, last - f < chunk ? last : f + chunk);
 }
 
 /* New keys (a policy or information switch): everything goes to the heap, which is rebuilt. */
@@ -709,9 +718,9 @@ static int64_t mean_half_up(int64_t sum, int64_t count)
 }
 
 /* Sort int64 values: LSD radix sort by 11-bit digits (digits where all values agree are
- * skipped, so latencies below 2^22 take two passes), insertion sort for short arrays. Uses a
- * temporary buffer of n values. */
-static void sort_i64(int64_t *a, size_t n)
+ * skipped, so latencies below 2^22 take two passes), insertion sort for short arrays. Uses
+ * scratch (n values) if given, else a temporary buffer. */
+static void sort_i64(int64_t *a, size_t n, int64_t *scratch)
 {
     if (n < 64) {
         for (size_t i = 1; i < n; i++) {
@@ -730,7 +739,7 @@ static void sort_i64(int64_t *a, size_t n)
     uint64_t first = (uint64_t)a[0] ^ flip, differ = 0;
     for (size_t i = 1; i < n; i++)
         differ |= ((uint64_t)a[i] ^ flip) ^ first;
-    int64_t *buf = xmalloc(n * sizeof *buf), *src = a, *dst = buf;
+    int64_t *buf = scratch ? scratch : xmalloc(n * sizeof *buf), *src = a, *dst = buf;
     size_t *count = xmalloc(RADIX * sizeof *count);
     for (unsigned shift = 0; shift < 64; shift += BITS) {
         if (!((differ >> shift) & (RADIX - 1)))
@@ -753,7 +762,8 @@ static void sort_i64(int64_t *a, size_t n)
     if (src != a)
         memcpy(a, src, n * sizeof *a);
     free(count);
-    free(buf);
+    if (!scratch)
+        free(buf);
 }
 
 /* predicted: stream 1, one normal per request in input order (docs/ENGINE.md) */
@@ -793,7 +803,7 @@ static void derive_onebit(kvs_engine *e)
         int64_t *outs = xmalloc(n * sizeof *outs);
         for (size_t i = 0; i < n; i++)
             outs[i] = w->requests[i].output;
-        sort_i64(outs, n);
+        sort_i64(outs, n, NULL);
         theta = n ? outs[(n - 1) / 2] : 0; /* the lower median */
         free(outs);
     }
@@ -1391,7 +1401,9 @@ static const int64_t *sorted_latencies(const kvs_engine *ce)
     size_t have = e->lat_sorted_n, all = e->completed;
     if (have < all) {
         int64_t *lat = e->lat;
-        sort_i64(lat + have, all - have);
+        /* an empty queue's buffer (n entries of 16 bytes) serves as the sort's scratch space,
+         * so that the final sort of a large run needs no memory of its own */
+        sort_i64(lat + have, all - have, q_count(e) == 0 ? (int64_t *)(void *)e->q : NULL);
         if (have > 0 && lat[have - 1] > lat[have]) {
             size_t m = all - have;
             int64_t *tail = xdup(lat + have, m * sizeof *tail);
