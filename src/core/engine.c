@@ -2,7 +2,8 @@
  * stretches where provably nothing changes; the choices MODEL.md leaves open are in docs/ENGINE.md.
  *
  * Data structures (docs/ENGINE.md, "Performance"):
- *   - waiting queue: 4-ary heap of (policy key, rank in (arrival, index) order), 16 bytes each;
+ *   - waiting queue: 4-ary heap of (policy key, rank in (arrival, index) order), 16 bytes each,
+ *     plus a sorted run in the same buffer for requests that arrive in bulk;
  *   - running set: sorted by estimated completion e0 = k + est, in blocks of 32 with the upper
  *     hull of each block's memory points, so the lookahead check skips whole blocks that cannot
  *     fail and stops at the candidate's own completion while the batch is known to fit beyond;
