@@ -60,6 +60,8 @@ typedef struct {
  * and ExtC the sum of (s - k) and the count of everything above the block, so the block's
  * largest memory is a query of its hull for the slope ExtC. */
 #define RBLK 32
+/* Below this M a block's hull fits int64 arithmetic: y < RBLK * M < 2^31, spans of u < 2M < 2^27. */
+#define NARROW_M ((int64_t)1 << 26)
 typedef struct {
     uint32_t cnt, hull_n;
     bool dirty;     /* the hull needs rebuilding */
@@ -599,7 +601,7 @@ static bool below_or_on(int64_t u, int64_t y, int64_t u1, int64_t y1, int64_t u2
 /* Rebuild block k's hull: the upper hull of (e0_i - e0_0, y_i), y_i = sum over the block's
  * entries from i up of (b + e0_i). Among equal e0 only the first entry (the largest y) can be a
  * vertex. u is kept relative to the block's first e0 so that y + c*u stays small. */
-static void rb_hull(rblock *k)
+static void rb_hull(rblock *k, bool narrow)
 {
     int64_t sb = 0, base = k->e0[0];
     uint32_t h = 0;
@@ -608,8 +610,14 @@ static void rb_hull(rblock *k)
         int64_t u = k->e0[x] - base, y = sb + k->e0[x] * (int64_t)(k->cnt - x);
         if (h > 0 && k->hu[h - 1] == u)
             h--; /* same point, and this y is larger */
-        while (h >= 2 && below_or_on(u, y, k->hu[h - 1], k->hy[h - 1], k->hu[h - 2], k->hy[h - 2]))
-            h--;
+        if (narrow) /* products below 2^58: int64 is exact */
+            while (h >= 2 && (k->hy[h - 1] - y) * (k->hu[h - 2] - u) <=
+                                 (k->hy[h - 2] - y) * (k->hu[h - 1] - u))
+                h--;
+        else
+            while (h >= 2 &&
+                   below_or_on(u, y, k->hu[h - 1], k->hy[h - 1], k->hu[h - 2], k->hy[h - 2]))
+                h--;
         k->hu[h] = u;
         k->hy[h] = y;
         h++;
@@ -627,10 +635,10 @@ static void rb_hull(rblock *k)
 
 /* The largest memory at the block's points: ext_a + max_i (y_i + ext_c * e0_i), ext_c >= 0. On
  * the upper hull, y + c*u rises then falls (it is unimodal along the hull). */
-static int64_t rb_max(rblock *k, int64_t ext_a, int64_t ext_c)
+static int64_t rb_max(rblock *k, int64_t ext_a, int64_t ext_c, bool narrow)
 {
     if (k->dirty)
-        rb_hull(k);
+        rb_hull(k, narrow);
     /* with many requests above the block the slope is steep and the maximum is near the right
      * end: walk from there */
     uint32_t a = k->hull_n - 1;
@@ -1060,7 +1068,7 @@ static void la_range(kvs_engine *e, la_pos *p, int64_t hi, bool eval, bool j_in,
         uint32_t cnt = k->cnt;
         if (x == 0 && k->e0[cnt - 1] < hi) {
             int64_t ext_a = A_tot - P_A - k->sum_b, ext_c = C_tot - P_C - (int64_t)cnt;
-            if (!eval || rb_max(k, ext_a, ext_c) <= M) {
+            if (!eval || rb_max(k, ext_a, ext_c, M < NARROW_M) <= M) {
                 P_A += k->sum_b;
                 P_C += cnt;
                 bi++;
