@@ -140,7 +140,8 @@ static int run_row(const bench_case *c, const char *preset, int reps, const char
     }
     int64_t rss0 = proc_status_kb("VmRSS");
 
-    kvs_config cfg = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config cfg = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD,
+                      .information = KVS_INFO_EXACT};
     cfg = kvs_config_choose(cfg, kvs_choice_find(preset));
     double *wt = calloc((size_t)reps, sizeof *wt), *ct = calloc((size_t)reps, sizeof *ct);
     int64_t steps = 0;

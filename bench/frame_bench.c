@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     wl.info = kvs_info_params_default();
     wl.count = REQUESTS;
     wl.requests = reqs;
-    kvs_config cfg = {KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config cfg = {.policy = KVS_POLICY_SVF, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
     char why[256];
     kvs_engine *e = kvs_engine_new(&wl, cfg, why, sizeof why);
     if (!e) {

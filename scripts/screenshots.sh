@@ -125,3 +125,24 @@ shoot mono no-color
 start small 100 30
 steps small 200 200
 shoot small small-terminal
+
+# 9. A captured trace: Azure's code burst on a Llama-3.1-8B / RTX 4090 budget (M from the setup).
+start trace $COLS $ROWS scenarios/azure-code-burst.yaml --policy svf
+steps trace 400 400
+shoot trace trace-azure-code
+
+# 9b. Race mode: three policies on the same workload and clock.
+start race $COLS $ROWS race scenarios/head-of-line.yaml --policies svf,sjf,fcfs
+steps race 150 150
+shoot race race
+
+# 10. kvscope render: the SVG figure of a whole run (for slides and papers), shown via Chromium.
+"$kvs" render "$root/scenarios/classroom.yaml" --policy svf -o "$tmp/render.svg"
+sw=$(sed -n 's/.*<svg[^>]* width="\([0-9]*\)".*/\1/p' "$tmp/render.svg" | head -n 1)
+sh_=$(sed -n 's/.*<svg[^>]* height="\([0-9]*\)".*/\1/p' "$tmp/render.svg" | head -n 1)
+chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
+    --user-data-dir="$tmp/chrome" --screenshot="$out/render-classroom.png" \
+    --window-size="${sw:-1200},${sh_:-700}" "file://$tmp/render.svg" >/dev/null 2>&1
+[ -s "$out/render-classroom.png" ] || { echo "screenshots: chromium wrote no render-classroom.png" >&2; exit 1; }
+echo "screenshots: $out/render-classroom.png"

@@ -16,11 +16,16 @@
 
 #include "io/atomic.h"
 #include "io/hardware.h"
+#include "io/opt_report.h"
+#include "io/render_svg.h"
+#include "io/decisions_io.h"
 #include "io/report.h"
 #include "io/scenario.h"
 #include "io/trace.h"
+#include "kvscope/bound.h"
 #include "kvscope/config.h"
 #include "kvscope/engine.h"
+#include "kvscope/opt.h"
 #include "ui/ui.h"
 
 #ifndef KVS_VERSION
@@ -28,14 +33,20 @@
 #endif
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+#define PLUGIN_CHOICE (-2) /* in a list of choices: the policy loaded with --policy-plugin */
 
-typedef enum { CMD_VIEW, CMD_RUN, CMD_COMPARE, CMD_HELP } command;
+typedef enum {
+    CMD_VIEW, CMD_RUN, CMD_COMPARE, CMD_HELP, CMD_OPT, CMD_RENDER, CMD_EXPLAIN, CMD_RACE, CMD_COUNT
+} command;
 #define CMD_BIT(c) (1u << (c))
-static const char *const command_names[] = {"", "run", "compare", "help"};
+#define CMD_LAST CMD_RACE
+static const char *const command_names[] = {"",       "run",     "compare", "help",
+                                            "opt",    "render",  "explain", "race"};
 
 typedef enum {
     F_POLICY, F_POLICIES, F_ADMISSION, F_INFORMATION, F_MEMORY, F_SEED, F_FORMAT, F_OUTPUT,
-    F_LENIENT, F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_COUNT
+    F_LENIENT, F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_FROM, F_TO,
+    F_DECISIONS, F_REQUEST, F_PLUGIN, F_COUNT
 } flag_id;
 
 typedef struct {
@@ -46,15 +57,19 @@ typedef struct {
     const char *help;
 } flag_spec;
 
-#define ALL_SCENARIO_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
+#define ALL_SCENARIO_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE) | \
+                           CMD_BIT(CMD_OPT) | CMD_BIT(CMD_RENDER) | CMD_BIT(CMD_EXPLAIN) | \
+                           CMD_BIT(CMD_RACE))
+#define VIEW_CMDS (CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RACE))
 #define REPORT_CMDS (CMD_BIT(CMD_RUN) | CMD_BIT(CMD_COMPARE))
 #define EVERYWHERE (ALL_SCENARIO_CMDS | CMD_BIT(CMD_HELP))
 
 static const flag_spec flags[F_COUNT] = {
-    [F_POLICY] = {"policy", 0, "P", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN),
-                  "a policy or preset from POLICIES below"},
-    [F_POLICIES] = {"policies", 0, "P,P,...", CMD_BIT(CMD_COMPARE),
-                    "compare only: the list to run (default: all seven)"},
+    [F_POLICY] = {"policy", 0, "P", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_RENDER) |
+                  CMD_BIT(CMD_EXPLAIN), "a policy or preset from POLICIES below"},
+    [F_POLICIES] = {"policies", 0, "P,P,...", CMD_BIT(CMD_COMPARE) | CMD_BIT(CMD_OPT) |
+                    CMD_BIT(CMD_RACE),
+                    "compare, opt, race: the list to run (default: all seven; race: svf,sjf,fcfs)"},
     [F_ADMISSION] = {"admission", 0, "A", ALL_SCENARIO_CMDS,
                      "lookahead or current (overrides a preset's)"},
     [F_INFORMATION] = {"information", 0, "I", ALL_SCENARIO_CMDS,
@@ -64,19 +79,27 @@ static const flag_spec flags[F_COUNT] = {
     [F_SEED] = {"seed", 0, "N", ALL_SCENARIO_CMDS,
                 "random seed >= 0 (overrides the scenario's)"},
     [F_FORMAT] = {"format", 0, "F", REPORT_CMDS, "text (default), json or csv"},
-    [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS,
+    [F_OUTPUT] = {"output", 'o', "FILE", REPORT_CMDS | CMD_BIT(CMD_OPT) | CMD_BIT(CMD_RENDER),
                   "write the report to FILE (atomically), not stdout"},
     [F_LENIENT] = {"lenient", 0, NULL, ALL_SCENARIO_CMDS,
                    "traces: skip malformed rows (and say how many) instead of stopping"},
-    [F_NO_COLOR] = {"no-color", 0, NULL, CMD_BIT(CMD_VIEW),
+    [F_NO_COLOR] = {"no-color", 0, NULL, VIEW_CMDS,
                     "no colours (also when NO_COLOR is set)"},
-    [F_ASCII] = {"ascii", 0, NULL, CMD_BIT(CMD_VIEW),
+    [F_ASCII] = {"ascii", 0, NULL, VIEW_CMDS,
                  "ASCII drawing only (forced in non-UTF-8 locales)"},
-    [F_NO_MOUSE] = {"no-mouse", 0, NULL, CMD_BIT(CMD_VIEW), "do not capture the mouse"},
-    [F_SPEED] = {"speed", 0, "N", CMD_BIT(CMD_VIEW), "initial speed in steps per second (> 0)"},
-    [F_PAUSED] = {"paused", 0, NULL, CMD_BIT(CMD_VIEW), "start paused"},
+    [F_NO_MOUSE] = {"no-mouse", 0, NULL, VIEW_CMDS, "do not capture the mouse"},
+    [F_SPEED] = {"speed", 0, "N", VIEW_CMDS, "initial speed in steps per second (> 0)"},
+    [F_PAUSED] = {"paused", 0, NULL, VIEW_CMDS, "start paused"},
     [F_HELP] = {"help", 'h', NULL, EVERYWHERE, "show this help and exit"},
     [F_VERSION] = {"version", 0, NULL, EVERYWHERE, "print the version and exit"},
+    [F_FROM] = {"from", 0, "T", CMD_BIT(CMD_RENDER), "render: the figure starts at step T"},
+    [F_TO] = {"to", 0, "T", CMD_BIT(CMD_RENDER), "render: the figure ends at step T"},
+    [F_DECISIONS] = {"decisions", 0, "FILE", CMD_BIT(CMD_RUN),
+                     "run: also write the decision log as JSON lines (docs/DECISIONS.md)"},
+    [F_REQUEST] = {"request", 0, "ID", CMD_BIT(CMD_EXPLAIN), "explain: the request to explain"},
+    [F_PLUGIN] = {"policy-plugin", 0, "FILE.so", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) |
+                  CMD_BIT(CMD_EXPLAIN) | CMD_BIT(CMD_RACE),
+                  "order by a user policy (docs/PLUGINS.md); 'plugin' in --policies"},
 };
 
 #define DEFAULT_COMPARE "fcfs,sjf,svf,spf,mcsf,svf-1bit,vllm"
@@ -94,7 +117,7 @@ typedef struct {
 
 static void hint_help(command cmd)
 {
-    if (cmd == CMD_RUN || cmd == CMD_COMPARE)
+    if (cmd != CMD_VIEW && cmd != CMD_HELP)
         fprintf(stderr, "Try 'kvscope %s --help' for more information.\n", command_names[cmd]);
     else
         fprintf(stderr, "Try 'kvscope --help' for more information.\n");
@@ -254,8 +277,39 @@ static void print_help(FILE *f, command topic)
               f);
         print_exit_statuses(f);
         return;
+    case CMD_OPT:
+        fputs("Usage: kvscope opt SCENARIO [--policies P,P,...] [-o FILE]\n\n"
+              "For a tiny SCENARIO (at most 10 requests) compute by exhaustive search the best\n"
+              "possible total latency without preemption (OPT) and with pauses (OPT*), print the\n"
+              "optimal schedules, the lower bound the reports use, and each policy's ratio to\n"
+              "them (docs/OPTIMUM.md).\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_OPT);
+        return;
+    case CMD_RENDER:
+        fputs("Usage: kvscope render SCENARIO [--policy P] [--from T0 --to T1] -o FIG.svg\n\n"
+              "Simulate SCENARIO and write an SVG figure of the time x memory geometry: one band\n"
+              "per request in the UI's colours, the budget line, axes in steps (and seconds with\n"
+              "step_ms), legend, policy switches (docs/RENDER.md). SVG only.\n\nOPTIONS\n",
+              f);
+        print_flags(f, CMD_RENDER);
+        return;
+    case CMD_EXPLAIN:
+    case CMD_RACE:
+        fputs(topic == CMD_EXPLAIN
+                  ? "Usage: kvscope explain SCENARIO --request ID [OPTIONS]\n\n"
+                    "Simulate SCENARIO and tell the life of one request in plain sentences: its\n"
+                    "rank in the queue, who or what blocked it and why, when it was admitted and\n"
+                    "what freed the memory, its evictions (docs/DECISIONS.md).\n\nOPTIONS\n"
+                  : "Usage: kvscope race SCENARIO --policies P,P[,P[,P]] [OPTIONS]\n\n"
+                    "Watch 2 to 4 policies on the same workload and the same clock, one lane each,\n"
+                    "with one counter table (docs/RACE.md).\n\nOPTIONS\n",
+              f);
+        print_flags(f, topic);
+        return;
     case CMD_VIEW:
     case CMD_HELP:
+    case CMD_COUNT:
         break;
     }
     fputs("kvscope " KVS_VERSION
@@ -264,20 +318,28 @@ static void print_help(FILE *f, command topic)
           "  kvscope [SCENARIO] [OPTIONS]           interactive view (default scenario if none)\n"
           "  kvscope run SCENARIO [OPTIONS]         simulate to the end and write a report\n"
           "  kvscope compare SCENARIO [OPTIONS]     one summary row per policy on the same workload\n"
-          "  kvscope help [run|compare]             this help, or a command's\n\n"
+          "  kvscope opt SCENARIO [OPTIONS]         exact optimum of a tiny scenario vs the policies\n"
+          "  kvscope render SCENARIO -o FIG.svg     SVG figure of the time x memory geometry\n"
+          "  kvscope explain SCENARIO --request ID  why one request waited, in sentences\n"
+          "  kvscope race SCENARIO --policies P,P   2-4 policies side by side, one clock\n"
+          "  kvscope trace info FILE [OPTIONS]      a captured trace at a glance (--help for more)\n"
+          "  kvscope help [COMMAND]                 this help, or a command's\n\n"
           "Options may come before or after SCENARIO; --flag=value and --flag value both work;\n"
           "'--' ends the options. SCENARIO '-' reads the scenario from standard input.\n\n"
           "OPTIONS FOR EVERY COMMAND\n",
           f);
     print_flags_exactly(f, EVERYWHERE);
     fputs("\nSCENARIO AND SCHEDULER OPTIONS\n", f);
-    print_flags_exactly(f, CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN));
+    print_flags_exactly(f, CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) | CMD_BIT(CMD_EXPLAIN));
+    print_flags_exactly(f, flags[F_PLUGIN].commands);
     print_flags_exactly(f, ALL_SCENARIO_CMDS);
-    fputs("\nINTERACTIVE VIEW OPTIONS\n", f);
-    print_flags_exactly(f, CMD_BIT(CMD_VIEW));
+    fputs("\nINTERACTIVE VIEW OPTIONS (also race)\n", f);
+    print_flags_exactly(f, VIEW_CMDS);
     fputs("\nRUN AND COMPARE OPTIONS (more in 'kvscope run --help', 'kvscope compare --help')\n", f);
     print_flags_exactly(f, REPORT_CMDS);
-    print_flags_exactly(f, CMD_BIT(CMD_COMPARE));
+    print_flags_exactly(f, CMD_BIT(CMD_RUN));
+    print_flags_exactly(f, flags[F_POLICIES].commands);
+    print_flags_exactly(f, CMD_BIT(CMD_EXPLAIN));
     fputc('\n', f);
     print_policies(f);
     fputs("\nThe configuration starts from the scenario's. --policy applies a policy as the view's\n"
@@ -316,7 +378,7 @@ static int find_flag_short(char c)
 
 static bool command_from_name(const char *s, command *out)
 {
-    for (int c = CMD_RUN; c <= CMD_HELP; c++)
+    for (int c = CMD_RUN; c < CMD_COUNT; c++)
         if (strcmp(s, command_names[c]) == 0) {
             *out = (command)c;
             return true;
@@ -453,6 +515,8 @@ typedef struct {
 static kvs_config resolve_config(kvs_config base, int choice, const config_overrides *ov)
 {
     kvs_config cfg = choice >= 0 ? kvs_config_choose(base, choice) : base;
+    if (choice == PLUGIN_CHOICE) /* base carries the plugin's key function */
+        cfg.policy = KVS_POLICY_PLUGIN;
     if (ov->information_set)
         cfg.information = ov->information;
     if (ov->admission_set)
@@ -462,7 +526,7 @@ static kvs_config resolve_config(kvs_config base, int choice, const config_overr
 
 static void describe_config(kvs_config c, char *buf, size_t n)
 {
-    snprintf(buf, n, "policy %s, admission %s, information %s", kvs_policy_name(c.policy),
+    snprintf(buf, n, "policy %s, admission %s, information %s", kvs_config_policy_name(c),
              kvs_admission_name(c.admission), kvs_information_name(c.information));
 }
 
@@ -494,9 +558,11 @@ typedef struct {
     kvs_format format;
     const char *output; /* NULL or "-": standard output */
     kvs_ui_options ui;
-    int policies[64]; /* compare */
+    int policies[64]; /* compare, race; PLUGIN_CHOICE = the --policy-plugin */
     size_t npolicies;
     bool policies_default;
+    int64_t from, to; /* render; to = -1: the end */
+    kvs_config plugin; /* key_fn set when --policy-plugin loaded one */
 } options;
 
 static int check_and_read_options(const args *a, options *o)
@@ -512,11 +578,12 @@ static int check_and_read_options(const args *a, options *o)
         if (!a->seen[i] || (flags[i].commands & CMD_BIT(cmd)))
             continue;
         const char *where = cmd == CMD_VIEW ? "the interactive view" : command_names[cmd];
-        if (i == F_POLICY && cmd == CMD_COMPARE)
-            return usage_error(cmd, "compare takes --policies LIST (comma-separated), not --policy");
+        if (i == F_POLICY && (cmd == CMD_COMPARE || cmd == CMD_RACE))
+            return usage_error(cmd, "%s takes --policies LIST (comma-separated), not --policy",
+                               command_names[cmd]);
         if (i == F_POLICIES && cmd != CMD_COMPARE)
             return usage_error(cmd, "--policies is for 'kvscope compare'; use --policy P here");
-        if (flags[i].commands == CMD_BIT(CMD_VIEW))
+        if (flags[i].commands == VIEW_CMDS)
             return usage_error(cmd, "--%s is an option of the interactive view, not of '%s'",
                                flags[i].name, where);
         return usage_error(cmd, "--%s is not an option of %s (it is for 'kvscope run' and "
@@ -524,6 +591,17 @@ static int check_and_read_options(const args *a, options *o)
                            flags[i].name, where);
     }
 
+    if (a->seen[F_PLUGIN]) {
+        char why[700];
+        if (a->seen[F_POLICY] && cmd != CMD_RACE)
+            return usage_error(cmd, "--policy and --policy-plugin both choose the policy; give one");
+        if (kvs_plugin_load(a->value[F_PLUGIN], &o->plugin, why, sizeof why) != 0) {
+            fprintf(stderr, "kvscope: %s\n", why);
+            return EXIT_USAGE;
+        }
+    }
+    if (cmd == CMD_EXPLAIN && !a->seen[F_REQUEST])
+        return usage_error(cmd, "explain needs --request ID (a request id of the scenario)");
     if (a->seen[F_POLICY]) {
         int rc = parse_choice(cmd, a->value[F_POLICY], &o->choice);
         if (rc)
@@ -570,14 +648,27 @@ static int check_and_read_options(const args *a, options *o)
         return usage_error(cmd, "--speed needs a number of steps per second > 0, not '%s'",
                            a->value[F_SPEED]);
     o->scenario.lenient = a->seen[F_LENIENT];
+    o->to = -1;
+    for (int i = F_FROM; i <= F_TO; i++) {
+        uint64_t t;
+        if (a->seen[i] && (!parse_uint64(a->value[i], &t) || t > (uint64_t)KVS_MAX_ARRIVAL * 2))
+            return usage_error(cmd, "--%s needs a step number >= 0, not '%s'", flags[i].name,
+                               a->value[i]);
+        if (a->seen[i])
+            *(i == F_FROM ? &o->from : &o->to) = (int64_t)t;
+    }
+    if (a->seen[F_TO] && o->to <= o->from)
+        return usage_error(cmd, "--to must be after --from (%" PRId64 ")", o->from);
     o->ui.paused = a->seen[F_PAUSED];
     o->ui.ascii = a->seen[F_ASCII];
     o->ui.mouse = !a->seen[F_NO_MOUSE];
     const char *no_color = getenv("NO_COLOR");
     o->ui.color = !a->seen[F_NO_COLOR] && !(no_color && *no_color);
 
-    if (cmd == CMD_COMPARE) {
-        const char *list = a->seen[F_POLICIES] ? a->value[F_POLICIES] : DEFAULT_COMPARE;
+    if (cmd == CMD_COMPARE || cmd == CMD_OPT || cmd == CMD_RACE) {
+        const char *list = a->seen[F_POLICIES] ? a->value[F_POLICIES]
+                         : cmd == CMD_RACE     ? "svf,sjf,fcfs"
+                                               : DEFAULT_COMPARE;
         o->policies_default = !a->seen[F_POLICIES];
         const char *p = list;
         for (;;) {
@@ -592,14 +683,23 @@ static int check_and_read_options(const args *a, options *o)
             name[len] = '\0';
             if (o->npolicies == sizeof o->policies / sizeof o->policies[0])
                 return usage_error(cmd, "--policies lists too many entries");
-            int rc = parse_choice(cmd, name, &o->policies[o->npolicies]);
-            if (rc)
-                return rc;
-            o->npolicies++;
+            if (strcmp(name, "plugin") == 0) {
+                if (!o->plugin.key_fn)
+                    return usage_error(cmd, "'plugin' in --policies needs --policy-plugin FILE.so");
+                o->policies[o->npolicies++] = PLUGIN_CHOICE;
+            } else {
+                int rc = parse_choice(cmd, name, &o->policies[o->npolicies]);
+                if (rc)
+                    return rc;
+                o->npolicies++;
+            }
             if (!comma)
                 break;
             p = comma + 1;
         }
+        if (cmd == CMD_RACE && (o->npolicies < 2 || o->npolicies > 4))
+            return usage_error(cmd, "race needs 2 to 4 policies in --policies, not %zu",
+                               o->npolicies);
     }
     return 0;
 }
@@ -664,7 +764,10 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
 /* Resolve and check the config of a single run. Returns 0 or an exit status. */
 static int single_config(command cmd, const kvs_scenario *sc, const options *o, kvs_config *out)
 {
-    kvs_config cfg = resolve_config(sc->config, o->choice, &o->config);
+    kvs_config base = sc->config;
+    base.key_fn = o->plugin.key_fn;
+    base.key_name = o->plugin.key_name;
+    kvs_config cfg = resolve_config(base, base.key_fn ? PLUGIN_CHOICE : o->choice, &o->config);
     char why[300], desc[120];
     if (!kvs_config_valid(cfg, why, sizeof why)) {
         describe_config(cfg, desc, sizeof desc);
@@ -699,12 +802,18 @@ typedef struct {
     const kvs_compare_info *info;
     const kvs_compare_row *rows;
     size_t nrows;
+    const void *ctx; /* opt, render */
 } report_job;
 
 static int write_run_report(FILE *f, void *ctx)
 {
     const report_job *j = ctx;
     return kvs_report_write(f, j->format, j->engine, j->meta);
+}
+
+static int write_decisions(FILE *f, void *ctx)
+{
+    return kvs_decisions_write_run(f, ctx);
 }
 
 static int write_compare_report(FILE *f, void *ctx)
@@ -761,6 +870,15 @@ static int cmd_run(const args *a, const options *o)
         return EXIT_USAGE;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
+    if (a->seen[F_DECISIONS]) { /* the log drives the engine to the end itself */
+        char dwhy[512];
+        if (kvs_write_atomic(a->value[F_DECISIONS], write_decisions, e, dwhy, sizeof dwhy) != 0) {
+            fprintf(stderr, "kvscope: %s\n", dwhy);
+            kvs_engine_free(e);
+            kvs_scenario_free(&sc);
+            return EXIT_RUNTIME;
+        }
+    }
     kvs_engine_run(e);
     kvs_report_meta meta = report_meta(&sc);
     report_job job = {.format = o->format, .engine = e, .meta = &meta};
@@ -826,11 +944,145 @@ static int cmd_compare(const args *a, const options *o)
     if (rc == 0) {
         kvs_compare_info info = {.meta = report_meta(&sc),
                                  .memory = sc.workload.memory,
-                                 .seed = sc.workload.seed};
+                                 .seed = sc.workload.seed,
+                                 .lower_bound = kvs_bound_total_latency(&sc.workload)};
         report_job job = {.format = o->format, .info = &info, .rows = rows, .nrows = n};
         rc = deliver(o->output, write_compare_report, &job);
     }
     free(rows);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+/* `kvscope opt`: the exact optima of a tiny scenario and each policy's distance to them. */
+static int write_opt_report(FILE *f, void *ctx)
+{
+    return kvs_opt_report_text(f, ((const report_job *)ctx)->ctx);
+}
+
+static int cmd_opt(const args *a, const options *o)
+{
+    if (!a->scenario)
+        return usage_error(CMD_OPT, "opt needs a scenario file, e.g. kvscope opt "
+                                    "scenarios/worst-fcfs.yaml");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+    if (sc.workload.count > KVS_OPT_MAX_REQUESTS) {
+        fprintf(stderr, "kvscope: %s: opt searches exhaustively and takes at most %d requests, "
+                        "this scenario has %zu; cut it down (or use the lower bound that "
+                        "'kvscope run' reports)\n",
+                a->scenario, KVS_OPT_MAX_REQUESTS, sc.workload.count);
+        kvs_scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    kvs_opt_result np, pp;
+    kvs_opt_solve(&sc.workload, KVS_OPT_NO_PREEMPTION, 0, &np);
+    kvs_opt_solve(&sc.workload, KVS_OPT_PREEMPTION, 0, &pp);
+    kvs_opt_row rows[64];
+    size_t n = 0;
+    for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
+        kvs_config cfg = resolve_config(sc.config, o->policies[i], &o->config);
+        char why[300];
+        kvs_engine *e = kvs_config_valid(cfg, why, sizeof why)
+                            ? kvs_engine_new(&sc.workload, cfg, why, sizeof why)
+                            : NULL;
+        if (!e) {
+            fprintf(stderr, "kvscope: %s %s: %s\n", o->policies_default ? "note: skipped" : "",
+                    kvs_choice_at(o->policies[i])->name, why);
+            rc = o->policies_default ? 0 : EXIT_USAGE;
+            continue;
+        }
+        kvs_engine_run(e);
+        kvs_summary s;
+        kvs_engine_summary(e, &s);
+        rows[n++] = (kvs_opt_row){kvs_choice_at(o->policies[i])->name, cfg, s.total_latency,
+                                  s.evictions};
+        kvs_engine_free(e);
+    }
+    if (rc == 0) {
+        kvs_opt_report rep = {sc.name, &sc.workload, kvs_bound_total_latency(&sc.workload),
+                              &np, &pp, rows, n};
+        report_job job = {.ctx = &rep};
+        rc = deliver(o->output, write_opt_report, &job);
+        if (rc == 0 && (np.status != KVS_OPT_OK || pp.status != KVS_OPT_OK))
+            rc = EXIT_RUNTIME; /* printed what it could; the search gave up */
+    }
+    kvs_opt_result_free(&np);
+    kvs_opt_result_free(&pp);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+/* `kvscope render`: the time x memory figure as SVG. */
+static int write_svg(FILE *f, void *ctx)
+{
+    const report_job *j = ctx;
+    return kvs_render_svg(f, j->engine, j->ctx);
+}
+
+static int cmd_render(const args *a, const options *o)
+{
+    if (!a->scenario || !o->output)
+        return usage_error(CMD_RENDER, "render needs a scenario and -o FILE.svg, e.g. kvscope "
+                                       "render scenarios/classroom.yaml -o fig.svg");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    kvs_config cfg;
+    if (rc == 0 && (rc = single_config(CMD_RENDER, &sc, o, &cfg)) != 0)
+        kvs_scenario_free(&sc);
+    if (rc)
+        return rc;
+    char why[512] = "";
+    kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
+    if (!e) {
+        fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
+        kvs_scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    kvs_engine_run(e);
+    kvs_svg_options so = {sc.name, sc.step_ms, o->from, o->to,
+                          kvs_bound_total_latency(&sc.workload)};
+    report_job job = {.engine = e, .ctx = &so};
+    rc = deliver(o->output, write_svg, &job);
+    kvs_engine_free(e);
+    kvs_scenario_free(&sc);
+    return rc;
+}
+
+static int cmd_explain(const args *a, const options *o)
+{
+    if (!a->scenario)
+        return usage_error(CMD_EXPLAIN, "explain needs a scenario file, e.g. kvscope explain "
+                                        "scenarios/head-of-line.yaml --request 3");
+    kvs_scenario sc;
+    int rc = load_scenario(a->scenario, &o->scenario, &sc);
+    if (rc)
+        return rc;
+    kvs_config cfg;
+    kvs_engine *e = NULL;
+    char why[512] = "";
+    long req = kvs_find_request(&sc.workload, a->value[F_REQUEST]);
+    if (req < 0) {
+        fprintf(stderr, "kvscope: %s has no request '%s': give an id from its requests (or a "
+                        "1-based number for requests without ids)\n",
+                a->scenario, a->value[F_REQUEST]);
+        rc = EXIT_USAGE;
+    } else if ((rc = single_config(CMD_EXPLAIN, &sc, o, &cfg)) == 0) {
+        e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
+        if (!e) {
+            fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why);
+            rc = EXIT_USAGE;
+        } else {
+            kvs_engine_keep_history(e, false);
+            if (kvs_explain_write(stdout, e, (size_t)req) != 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "kvscope: cannot write to standard output\n");
+                rc = EXIT_RUNTIME;
+            }
+        }
+    }
+    kvs_engine_free(e);
     kvs_scenario_free(&sc);
     return rc;
 }
@@ -867,10 +1119,22 @@ static int cmd_view(const args *a, options *o)
     int rc = load_scenario(a->scenario, &o->scenario, &sc);
     if (rc)
         return rc;
-    kvs_config cfg;
-    rc = single_config(CMD_VIEW, &sc, o, &cfg);
+    kvs_config cfg[4];
+    size_t n = a->cmd == CMD_RACE ? o->npolicies : 1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        options one = *o;
+        if (a->cmd == CMD_RACE) { /* each lane: the scenario's config with that policy */
+            one.choice = o->policies[i];
+            if (one.choice != PLUGIN_CHOICE)
+                one.plugin.key_fn = NULL;
+        }
+        rc = single_config(a->cmd, &sc, &one, &cfg[i]);
+        cfg[i].key_name = o->plugin.key_name; /* the view may offer the plugin later ('c') */
+        if (!cfg[i].key_fn)
+            cfg[i].key_fn = o->plugin.key_fn;
+    }
     if (rc == 0)
-        rc = kvs_ui_run(&sc, cfg, &o->ui);
+        rc = a->cmd == CMD_RACE ? kvs_ui_race(&sc, cfg, n, &o->ui) : kvs_ui_run(&sc, cfg[0], &o->ui);
     kvs_scenario_free(&sc);
     return rc;
 }
@@ -1058,7 +1322,12 @@ int main(int argc, char **argv)
     switch (a.cmd) {
     case CMD_RUN: return cmd_run(&a, &o);
     case CMD_COMPARE: return cmd_compare(&a, &o);
+    case CMD_EXPLAIN: return cmd_explain(&a, &o);
+    case CMD_RACE: return cmd_view(&a, &o);
+    case CMD_COUNT: break;
     case CMD_VIEW: return cmd_view(&a, &o);
+    case CMD_OPT: return cmd_opt(&a, &o);
+    case CMD_RENDER: return cmd_render(&a, &o);
     case CMD_HELP: break;
     }
     return EXIT_USAGE;

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kvscope/policy.h"
+
 typedef enum {
     KVS_POLICY_FCFS, /* key: arrival */
     KVS_POLICY_SJF,  /* key: estimated output */
     KVS_POLICY_SVF,  /* key: estimated volume s*o + o(o+1)/2 */
     KVS_POLICY_SPF,  /* key: prompt */
+    KVS_POLICY_PLUGIN, /* key: the user's kvs_config.key_fn (kvscope/policy.h) */
 } kvs_policy;
+/* The built-in policies (PLUGIN is not counted: it exists only with a key function). */
 #define KVS_POLICY_COUNT 4
 
 typedef enum { KVS_ADMIT_LOOKAHEAD, KVS_ADMIT_CURRENT } kvs_admission;
@@ -24,6 +28,11 @@ typedef struct {
     kvs_policy policy;
     kvs_admission admission;
     kvs_information information;
+    /* Only for policy PLUGIN: the key function, its user data and the name to show. Ignored
+     * (and best left NULL) for the built-in policies. */
+    kvs_policy_key_fn key_fn;
+    void *key_user;
+    const char *key_name;
 } kvs_config;
 
 /* Names as written in scenarios and on the command line ("fcfs", "lookahead", "onebit", ...).
@@ -33,6 +42,8 @@ const char *kvs_admission_name(kvs_admission a);
 const char *kvs_information_name(kvs_information i);
 /* What the policy's key means, for column headers: "arrival", "est.out", "volume", "prompt". */
 const char *kvs_policy_key_name(kvs_policy p);
+/* The policy's name as shown to people: key_name for a plugin, else kvs_policy_name. */
+const char *kvs_config_policy_name(kvs_config c);
 bool kvs_policy_needs_estimate(kvs_policy p);
 
 /* Parse a name; return 0 and set *out, or -1 if unknown. */
@@ -69,7 +80,8 @@ kvs_admission kvs_default_admission(kvs_information info);
  * `current`)? When not, writes a one-line reason with the fix into why[n] (if why != NULL). */
 bool kvs_config_valid(kvs_config c, char *why, size_t n);
 
-/* The index of the preset that equals c exactly, else the index of c's plain policy. */
+/* The index of the preset that equals c exactly, else the index of c's plain policy; -1 for a
+ * plugin policy (it is no choice of the list). */
 int kvs_config_choice_index(kvs_config c);
 
 #endif

@@ -27,7 +27,16 @@ static const kvs_choice choices[KVS_CHOICE_COUNT] = {
 
 const char *kvs_policy_name(kvs_policy p)
 {
+    if (p == KVS_POLICY_PLUGIN)
+        return "plugin";
     return (unsigned)p < KVS_POLICY_COUNT ? policy_names[p] : "?";
+}
+
+const char *kvs_config_policy_name(kvs_config c)
+{
+    if (c.policy == KVS_POLICY_PLUGIN)
+        return c.key_name && *c.key_name ? c.key_name : "plugin";
+    return kvs_policy_name(c.policy);
 }
 const char *kvs_admission_name(kvs_admission a)
 {
@@ -39,6 +48,8 @@ const char *kvs_information_name(kvs_information i)
 }
 const char *kvs_policy_key_name(kvs_policy p)
 {
+    if (p == KVS_POLICY_PLUGIN)
+        return "key";
     return (unsigned)p < KVS_POLICY_COUNT ? policy_keys[p] : "?";
 }
 
@@ -117,9 +128,12 @@ bool kvs_config_valid(kvs_config c, char *why, size_t n)
 {
     const char *msg = NULL;
     char buf[200];
-    if ((unsigned)c.policy >= KVS_POLICY_COUNT || (unsigned)c.admission >= KVS_ADMISSION_COUNT ||
+    if (((unsigned)c.policy >= KVS_POLICY_COUNT && c.policy != KVS_POLICY_PLUGIN) ||
+        (unsigned)c.admission >= KVS_ADMISSION_COUNT ||
         (unsigned)c.information >= KVS_INFORMATION_COUNT) {
         msg = "unknown policy, admission or information value";
+    } else if (c.policy == KVS_POLICY_PLUGIN && !c.key_fn) {
+        msg = "policy 'plugin' needs a key function: load one with --policy-plugin FILE.so";
     } else if (c.information == KVS_INFO_NONE && kvs_policy_needs_estimate(c.policy)) {
         snprintf(buf, sizeof buf,
                  "policy %s orders by an output estimate, but information 'none' gives none: "
@@ -137,6 +151,8 @@ bool kvs_config_valid(kvs_config c, char *why, size_t n)
 
 int kvs_config_choice_index(kvs_config c)
 {
+    if (c.policy == KVS_POLICY_PLUGIN)
+        return -1;
     for (int i = 0; i < KVS_CHOICE_COUNT; i++) {
         const kvs_choice *ch = &choices[i];
         if (ch->admission == KVS_KEEP) /* a plain policy, not a preset */

@@ -224,6 +224,13 @@ static int64_t policy_key(const kvs_engine *e, size_t i)
         o = residency_estimate(e, i);
         return o < 0 ? -1 : kvs_volume(s, o);
     case KVS_POLICY_SPF: return s;
+    case KVS_POLICY_PLUGIN: { /* a user key (kvscope/policy.h) over the visible fields only */
+        kvs_policy_request pr = {e->w->requests[i].arrival, s, e->w->requests[i].prompt,
+                                 residency_estimate(e, i),
+                                 max64(0, e->now - e->w->requests[i].arrival - e->r[i].done),
+                                 e->r[i].evictions, e->now};
+        return e->cfg.key_fn(&pr, e->cfg.key_user);
+    }
     }
     return 0;
 }
@@ -960,7 +967,8 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
         return -1;
     bool info_changed = cfg.information != e->cfg.information;
     bool order_changed = info_changed || cfg.policy != e->cfg.policy;
-    if (cfg.policy == e->cfg.policy && cfg.admission == e->cfg.admission && !info_changed)
+    order_changed = order_changed || cfg.key_fn != e->cfg.key_fn || cfg.key_user != e->cfg.key_user;
+    if (!order_changed && cfg.admission == e->cfg.admission)
         return 0;
     derive_estimates(e, cfg.information);
     e->cfg = cfg;
@@ -1278,6 +1286,9 @@ static void decide(kvs_engine *e)
         for (size_t k = first; k < last; k++)
             q_push(e, arrival_index(e, k));
 
+    if (e->cfg.policy == KVS_POLICY_PLUGIN) /* a user key may change with time: re-key */
+        q_rekey(e);
+
     /* 3-4. head-of-line admission in policy order */
     e->block.kind = KVS_BLOCK_NONE;
     while (q_count(e)) {
@@ -1326,6 +1337,8 @@ static int64_t next_event(kvs_engine *e)
     bool completions_matter = q_count(e) > 0;
     if (e->next_arrival < e->n)
         d = e->w->requests[arrival_index(e, e->next_arrival)].arrival;
+    if (q_count(e) && e->cfg.policy == KVS_POLICY_PLUGIN) /* the order may change every step */
+        return t;
     if (q_count(e)) {
         if (e->cfg.admission == KVS_ADMIT_LOOKAHEAD) {
             if (!e->head_blocked_t1) {

@@ -14,6 +14,8 @@
 
 #include <cJSON.h>
 
+#include "kvscope/bound.h"
+
 int kvs_format_parse(const char *name, kvs_format *out)
 {
     static const struct {
@@ -136,12 +138,27 @@ static bool json_summary_fields(cJSON *o, const kvs_summary *s)
            json_int(o, "evictions", s->evictions);
 }
 
+/* The distance to the optimum (docs/OPTIMUM.md): added after MODEL.md §7's fields, never among them. */
+static bool json_bound_fields(cJSON *o, int64_t total_latency, int64_t bound)
+{
+    return json_int(o, "total_latency_lower_bound", bound) &&
+           json_double(o, "ratio_to_lower_bound",
+                       bound > 0 ? kvs_bound_ratio(total_latency, bound) : NAN);
+}
+
+/* The bound of the engine's workload; -1 (out of memory) reads as "unknown", 0. */
+static int64_t engine_bound(const kvs_engine *e)
+{
+    int64_t b = kvs_bound_total_latency(kvs_engine_workload(e));
+    return b < 0 ? 0 : b;
+}
+
 static bool json_config_fields(cJSON *o, const kvs_report_meta *meta, int64_t memory,
                                uint64_t seed, const kvs_config *cfg)
 {
     if (!json_string(o, "scenario", meta ? meta->scenario : NULL) || !json_int(o, "memory", memory))
         return false;
-    if (cfg && !(json_string(o, "policy", kvs_policy_name(cfg->policy)) &&
+    if (cfg && !(json_string(o, "policy", kvs_config_policy_name(*cfg)) &&
                  json_string(o, "admission", kvs_admission_name(cfg->admission)) &&
                  json_string(o, "information", kvs_information_name(cfg->information))))
         return false;
@@ -226,7 +243,8 @@ int kvs_report_json(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     const kvs_workload *w = kvs_engine_workload(e);
 
     cJSON *summary = cJSON_CreateObject();
-    if (summary && !json_summary_fields(summary, &s)) {
+    if (summary && !(json_summary_fields(summary, &s) &&
+                     json_bound_fields(summary, s.total_latency, engine_bound(e)))) {
         cJSON_Delete(summary);
         summary = NULL;
     }
@@ -286,8 +304,20 @@ static int csv_int_or_empty(FILE *f, int64_t v)
 int kvs_report_csv(FILE *f, const kvs_engine *e)
 {
     const kvs_workload *w = kvs_engine_workload(e);
-    if (fputs("id,arrival,prompt,output,start,finish,latency,ttft,volume,evictions\n", f) < 0)
+    /* The last two columns are the run's, the same on every row (a per-request table has no
+     * other place for them; readers that pick columns by name or by position are unaffected). */
+    if (fputs("id,arrival,prompt,output,start,finish,latency,ttft,volume,evictions,"
+              "total_latency_lower_bound,ratio_to_lower_bound\n",
+              f) < 0)
         return -1;
+    kvs_summary sum;
+    kvs_engine_summary(e, &sum);
+    int64_t bound = engine_bound(e);
+    char ratio[64];
+    kvs_format_double(bound > 0 ? kvs_bound_ratio(sum.total_latency, bound) : NAN, ratio,
+                      sizeof ratio);
+    if (bound <= 0)
+        ratio[0] = '\0';
     size_t n = kvs_engine_request_count(e);
     for (size_t i = 0; i < n; i++) {
         char idbuf[32];
@@ -297,7 +327,8 @@ int kvs_report_csv(FILE *f, const kvs_engine *e)
             fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64, r.arrival, r.prompt, r.output) < 0 ||
             csv_int_or_empty(f, r.start) < 0 || csv_int_or_empty(f, r.finish) < 0 ||
             csv_int_or_empty(f, r.latency) < 0 || csv_int_or_empty(f, r.ttft) < 0 ||
-            fprintf(f, ",%" PRId64 ",%" PRId64 "\n", r.volume, r.evictions) < 0)
+            fprintf(f, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%s\n", r.volume, r.evictions, bound,
+                    ratio) < 0)
             return -1;
     }
     return stream_status(f, 0);
@@ -333,7 +364,7 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
         fputc('\n', f);
     }
     fprintf(f, "config       policy %s, admission %s, information %s, seed %" PRIu64 "\n",
-            kvs_policy_name(cfg.policy), kvs_admission_name(cfg.admission),
+            kvs_config_policy_name(cfg), kvs_admission_name(cfg.admission),
             kvs_information_name(cfg.information), w->seed);
     fprintf(f, "requests     %zu, %zu completed", s.requests, s.completed);
     if (meta && meta->dropped > 0)
@@ -356,6 +387,11 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     fprintf(f, "utilisation  %s%% of M on average over the makespan\n",
             format_fixed(100.0 * s.mean_memory_utilization, 1, c, sizeof c));
     fprintf(f, "evictions    %" PRId64 "\n", s.evictions);
+    int64_t bound = engine_bound(e);
+    if (bound > 0)
+        fprintf(f, "vs bound     x%s (total latency %" PRId64 " / lower bound %" PRId64 ")\n",
+                format_fixed(kvs_bound_ratio(s.total_latency, bound), 3, a, sizeof a),
+                s.total_latency, bound);
     return stream_status(f, 0);
 }
 
@@ -479,6 +515,8 @@ static int compare_text(FILE *f, const kvs_compare_info *info, const kvs_compare
                 rows[0].summary.requests, rows[0].summary.total_volume);
     if (meta->dropped > 0)
         fprintf(f, ", %" PRId64 " dropped", meta->dropped);
+    if (info->lower_bound > 0)
+        fprintf(f, ", lower bound on total latency %" PRId64, info->lower_bound);
     fputs("\n\n", f);
 
     /* Widths: the three text columns, then each metric (its title, unit or widest value). */
@@ -508,6 +546,12 @@ static int compare_text(FILE *f, const kvs_compare_info *info, const kvs_compare
              "information");
     for (size_t c = 0; c < NCOLUMNS; c++)
         line_add(&line, "  %*s ", w[c], columns[c].title);
+    /* The ratio to the lower bound, after the MODEL.md columns; its best is total lat's. */
+    bool lb = info->lower_bound > 0;
+    int w_lb = 6;
+    char cell_lb[64];
+    if (lb)
+        line_add(&line, "  %*s ", w_lb, "vs LB");
     line_flush(f, &line);
     line_add(&line, "%-*s  %-*s  %-*s", w_name, "", w_adm, "", w_info, "");
     for (size_t c = 0; c < NCOLUMNS; c++) {
@@ -515,6 +559,8 @@ static int compare_text(FILE *f, const kvs_compare_info *info, const kvs_compare
         snprintf(unit, sizeof unit, "[%s]", columns[c].unit);
         line_add(&line, "  %*s ", w[c], unit);
     }
+    if (lb)
+        line_add(&line, "  %*s ", w_lb, "[x]");
     line_flush(f, &line);
 
     for (size_t r = 0; r < n; r++) {
@@ -526,6 +572,12 @@ static int compare_text(FILE *f, const kvs_compare_info *info, const kvs_compare
             column_cell(&columns[c], &rows[r].summary, cell, sizeof cell);
             line_add(&line, "  %*s%c", w[c], cell,
                      n > 1 && column_is_best(&columns[c], rows, n, r) ? '*' : ' ');
+        }
+        if (lb) {
+            format_fixed(kvs_bound_ratio(rows[r].summary.total_latency, info->lower_bound), 3,
+                         cell_lb, sizeof cell_lb);
+            line_add(&line, "  %*s%c", w_lb, cell_lb,
+                     n > 1 && column_is_best(&columns[1], rows, n, r) ? '*' : ' ');
         }
         line_flush(f, &line);
     }
@@ -547,11 +599,13 @@ static int compare_json(FILE *f, const kvs_compare_info *info, const kvs_compare
     for (size_t r = 0; r < n; r++) {
         cJSON *o = cJSON_CreateObject();
         if (o && !(json_string(o, "name", rows[r].name) &&
-                   json_string(o, "policy", kvs_policy_name(rows[r].config.policy)) &&
+                   json_string(o, "policy", kvs_config_policy_name(rows[r].config)) &&
                    json_string(o, "admission", kvs_admission_name(rows[r].config.admission)) &&
                    json_string(o, "information",
                                kvs_information_name(rows[r].config.information)) &&
-                   json_summary_fields(o, &rows[r].summary))) {
+                   json_summary_fields(o, &rows[r].summary) &&
+                   (info->lower_bound <= 0 ||
+                    json_bound_fields(o, rows[r].summary.total_latency, info->lower_bound)))) {
             cJSON_Delete(o);
             o = NULL;
         }
@@ -563,12 +617,15 @@ static int compare_json(FILE *f, const kvs_compare_info *info, const kvs_compare
     return stream_status(f, 0);
 }
 
-static int compare_csv(FILE *f, const kvs_compare_row *rows, size_t n)
+static int compare_csv(FILE *f, const kvs_compare_info *info, const kvs_compare_row *rows,
+                       size_t n)
 {
+    bool lb = info->lower_bound > 0;
     fputs("name,policy,admission,information,requests,completed,makespan,total_latency,"
           "mean_latency,p50_latency,p90_latency,p99_latency,max_latency,mean_ttft,total_volume,"
-          "peak_memory,mean_memory_utilization,evictions\n",
+          "peak_memory,mean_memory_utilization,evictions",
           f);
+    fputs(lb ? ",total_latency_lower_bound,ratio_to_lower_bound\n" : "\n", f);
     for (size_t r = 0; r < n; r++) {
         const kvs_summary *s = &rows[r].summary;
         char mean[64], ttft[64], util[64];
@@ -576,8 +633,8 @@ static int compare_csv(FILE *f, const kvs_compare_row *rows, size_t n)
             return -1;
         fprintf(f,
                 ",%s,%s,%s,%zu,%zu,%" PRId64 ",%" PRId64 ",%s,%" PRId64 ",%" PRId64 ",%" PRId64
-                ",%" PRId64 ",%s,%" PRId64 ",%" PRId64 ",%s,%" PRId64 "\n",
-                kvs_policy_name(rows[r].config.policy),
+                ",%" PRId64 ",%s,%" PRId64 ",%" PRId64 ",%s,%" PRId64,
+                kvs_config_policy_name(rows[r].config),
                 kvs_admission_name(rows[r].config.admission),
                 kvs_information_name(rows[r].config.information), s->requests, s->completed,
                 s->makespan, s->total_latency, kvs_format_double(s->mean_latency, mean, sizeof mean),
@@ -585,6 +642,13 @@ static int compare_csv(FILE *f, const kvs_compare_row *rows, size_t n)
                 kvs_format_double(s->mean_ttft, ttft, sizeof ttft), s->total_volume,
                 s->peak_memory, kvs_format_double(s->mean_memory_utilization, util, sizeof util),
                 s->evictions);
+        if (lb) {
+            char ratio[64];
+            fprintf(f, ",%" PRId64 ",%s", info->lower_bound,
+                    kvs_format_double(kvs_bound_ratio(s->total_latency, info->lower_bound), ratio,
+                                      sizeof ratio));
+        }
+        fputc('\n', f);
     }
     return stream_status(f, 0);
 }
@@ -595,7 +659,7 @@ int kvs_compare_write(FILE *f, kvs_format fmt, const kvs_compare_info *info,
     switch (fmt) {
     case KVS_FORMAT_TEXT: return compare_text(f, info, rows, n);
     case KVS_FORMAT_JSON: return compare_json(f, info, rows, n);
-    case KVS_FORMAT_CSV: return compare_csv(f, rows, n);
+    case KVS_FORMAT_CSV: return compare_csv(f, info, rows, n);
     }
     errno = EINVAL;
     return -1;

@@ -34,7 +34,9 @@ typedef struct {
  * requests are streamed one per line, so the memory used does not grow with their number. */
 int kvs_report_json(FILE *f, const kvs_engine *e, const kvs_report_meta *meta);
 /* `id,arrival,prompt,output,start,finish,latency,ttft,volume,evictions`, one row per request in
- * input order; ids quoted as RFC 4180 asks; an undefined value (-1) is an empty field. */
+ * input order; ids quoted as RFC 4180 asks; an undefined value (-1) is an empty field. Then
+ * `total_latency_lower_bound,ratio_to_lower_bound`, the run's (docs/OPTIMUM.md), on every row.
+ * JSON and text also carry the bound and the ratio (JSON: two more keys at the end of summary). */
 int kvs_report_csv(FILE *f, const kvs_engine *e);
 /* A short human summary. */
 int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta);
@@ -52,6 +54,7 @@ typedef struct {
     kvs_report_meta meta;
     int64_t memory; /* M */
     uint64_t seed;
+    int64_t lower_bound; /* kvs_bound_total_latency of the workload; <= 0: not shown */
 } kvs_compare_info;
 
 /* Text: an aligned table with units in the header and `*` on the best value of each column.

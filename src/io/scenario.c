@@ -1152,7 +1152,8 @@ static int resolve_config(ctx *c, const top_nodes *t, kvs_config *out)
     const char *choice_names[KVS_CHOICE_COUNT];
     for (int i = 0; i < KVS_CHOICE_COUNT; i++)
         choice_names[i] = kvs_choice_at(i)->name;
-    kvs_config cfg = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config cfg = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD,
+                      .information = KVS_INFO_EXACT};
     bool admission_set = false;
     if (t->policy) {
         int idx;

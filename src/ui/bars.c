@@ -28,7 +28,7 @@ void bars_draw_title(WINDOW *w, const ui_view *v)
         snprintf(secs, sizeof secs, " (%s)", d);
     }
     snprintf(left, sizeof left, " kvscope%s%s%s%s%s%s%s%s%st=%lld%s", p->g.dot, name, p->g.dot,
-             ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_policy_name(v->cfg.policy), p->g.dot,
+             ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(v->cfg), p->g.dot,
              kvs_admission_name(v->cfg.admission), p->g.dot,
              kvs_information_name(v->cfg.information), p->g.dot,
              (long long)kvs_engine_now(v->engine), secs);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kvscope/bound.h"
 #include "ui/view.h"
 
 /* Digits three cells wide and three rows high, built from half blocks: each string is one row,
@@ -114,7 +115,7 @@ void counters_draw(WINDOW *w, const ui_view *v)
     int ci = kvs_config_choice_index(v->cfg);
     const kvs_choice *ch = kvs_choice_at(ci);
     cx += value(w, y, cx, p, UI_ROLE_VALUE, ch && ci >= KVS_POLICY_COUNT ? ch->name
-                                                   : kvs_policy_name(v->cfg.policy));
+                                                   : kvs_config_policy_name(v->cfg));
     snprintf(line, sizeof line, "%s%s%s%s", p->g.dot, kvs_admission_name(v->cfg.admission),
              p->g.dot, kvs_information_name(v->cfg.information));
     value(w, y, cx, p, UI_ROLE_NORMAL, line);
@@ -203,6 +204,29 @@ void counters_draw(WINDOW *w, const ui_view *v)
         snprintf(line, sizeof line, "%s%.1f avg", p->g.dot,
                  (double)c->tokens_generated / (double)c->now);
         value(w, y, cx, p, UI_ROLE_NORMAL, line);
+    }
+    if (++y > last)
+        return;
+
+    /* Distance to the optimum: total latency over the lower bound of docs/OPTIMUM.md, once the
+     * total exists (every request done); before that, the bound itself. Computed once per
+     * workload (O(n log n)) and cached: the scenario does not change while the UI runs. */
+    static const kvs_workload *bound_of = NULL;
+    static int64_t bound = 0;
+    const kvs_workload *wl = kvs_engine_workload(v->engine);
+    if (wl != bound_of) {
+        bound = kvs_bound_total_latency(wl);
+        bound_of = wl;
+    }
+    label(w, y, x, p, "vs LB");
+    if (bound > 0 && c->completed == c->total) {
+        snprintf(line, sizeof line, "%s%.2f", p->g.times,
+                 kvs_bound_ratio(c->latency_sum, bound));
+        value(w, y, x + 10, p, UI_ROLE_VALUE, line);
+    } else if (bound > 0) {
+        ui_fmt_num(bound, a, sizeof a);
+        snprintf(line, sizeof line, "LB %s steps, ratio at the end", a);
+        value(w, y, x + 10, p, UI_ROLE_DIM, line);
     }
     if (++y > last)
         return;

@@ -18,7 +18,7 @@ static const help_line help_lines[] = {
     {"+  -", "faster / slower (steps per second, up to max)"},
     {"r", "restart from t = 0 with the current policy"},
     {NULL, "Scheduler (switch at any time; marked on the time axis)"},
-    {"p  P", "next / previous policy"},
+    {"p  P", "next / previous queue order (fcfs sjf svf spf)"},
     {"1 .. 7", "fcfs sjf svf spf mcsf svf-1bit vllm"},
     {"a", "admission: lookahead <-> current"},
     {"i", "information: exact, predicted, onebit, none"},

@@ -178,6 +178,39 @@ void inspector_draw(WINDOW *w, const ui_view *v)
         }
         row(w, y++, p, "ran", UI_ROLE_NORMAL, len ? line : "not yet");
     }
+
+    /* Its story from the decision log (story.c), wrapped; the latest sentences matter most, so
+     * when they do not all fit the first ones are dropped. */
+    int room = H - 1 - y, width = W - 13;
+    if (room <= 0 || width < 10 || v->story_lines == 0)
+        return;
+    int need = 0;
+    for (size_t k = 0; k < v->story_lines; k++)
+        need += (ui_text_width(v->story[k]) + width - 1) / width;
+    size_t first = 0;
+    while (need > room && first + 1 < v->story_lines)
+        need -= (ui_text_width(v->story[first++]) + width - 1) / width;
+    for (size_t k = first; k < v->story_lines && y < H - 1; k++) {
+        const char *sp = v->story[k];
+        bool label = true;
+        while (*sp && y < H - 1) {
+            int len = (int)strlen(sp);
+            int cut = len <= width ? len : width;
+            if (cut < len) /* break at a space */
+                for (int bk = cut; bk > width / 2; bk--)
+                    if (sp[bk] == ' ') {
+                        cut = bk;
+                        break;
+                    }
+            char part[200];
+            snprintf(part, sizeof part, "%.*s", cut, sp);
+            row(w, y++, p, label && k == first ? "story" : "", UI_ROLE_NORMAL, part);
+            label = false;
+            sp += cut;
+            while (*sp == ' ')
+                sp++;
+        }
+    }
 }
 
 ui_action inspector_key(const ui_view *v, int key)

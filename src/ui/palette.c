@@ -4,14 +4,10 @@
 
 #include <string.h>
 
-/* Distinguishable hues on a dark background, ordered so that neighbours in input order (which
- * are often neighbours in the stack) contrast. xterm-256 indices. */
-static const short band256[UI_MAX_BANDS] = {
-    33,  /* blue */      208, /* orange */   41,  /* green */     197, /* crimson */
-    141, /* lavender */  179, /* gold */     44,  /* cyan */      205, /* pink */
-    106, /* olive */     69,  /* periwinkle */ 166, /* rust */    37,  /* teal */
-    170, /* orchid */    143, /* khaki */    75,  /* sky */       203, /* salmon */
-};
+#include "io/colors.h"
+
+/* The 256-colour band hues are shared with the figure writers: io/colors.h. */
+_Static_assert(UI_MAX_BANDS == KVS_BAND_COLORS, "one band colour table for the UI and figures");
 static const short band8[] = {COLOR_BLUE, COLOR_YELLOW, COLOR_GREEN, COLOR_RED, COLOR_MAGENTA,
                               COLOR_CYAN};
 
@@ -119,7 +115,7 @@ void ui_palette_init(ui_palette *p, bool color, bool ascii)
         nb--;
     p->nbands = nb;
     for (int i = 0; i < nb; i++)
-        p->band_fg[i] = c256 ? band256[i] : band8[i];
+        p->band_fg[i] = c256 ? kvs_band_xterm[i] : band8[i];
     p->band_fg[nb] = c256 ? 231 : COLOR_WHITE;
     for (int i = 0; i <= nb; i++) {
         for (int j = 0; j <= nb; j++)
@@ -160,7 +156,7 @@ int ui_band_slot(const ui_palette *p, uint32_t req, bool selected)
 {
     if (selected)
         return p->nbands;
-    return (int)(req % (uint32_t)(p->nbands > 0 ? p->nbands : 1));
+    return kvs_band_slot(req, p->nbands);
 }
 
 static void put_cchar(WINDOW *w, int y, int x, wchar_t ch, attr_t attr, int pair)

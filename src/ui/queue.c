@@ -100,7 +100,7 @@ void queue_draw(WINDOW *w, const ui_view *v)
     size_t qlen = kvs_engine_queue_length(e);
     char title[96];
     snprintf(title, sizeof title, "queue%s%zu waiting%s%s order", p->g.dot, qlen, p->g.dot,
-             kvs_policy_name(v->cfg.policy));
+             kvs_config_policy_name(v->cfg));
     ui_box(w, p, title, false);
     queue_geom g = geometry(H, W);
     int x = 2;

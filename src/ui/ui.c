@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "kvscope/timeline.h"
@@ -17,9 +18,10 @@ static const double speed_levels[] = {1, 2, 3, 5, 10, 20, 30, 60, 120, 250, 500,
                                       5000, 10000, 25000, 100000};
 #define NSPEED (sizeof speed_levels / sizeof speed_levels[0])
 
-/* How long one slice of simulation may run before the loop looks at the keyboard again. With
- * drawing and the key wait this keeps the answer to a key well under 50 ms. */
-#define SLICE_MS 25.0
+/* How long one slice of simulation may run before the loop looks at the keyboard again. A key
+ * waits at most one slice and one frame, then its answer is drawn before the next slice: well
+ * under 50 ms. */
+#define SLICE_MS 12.0
 /* Beyond this many steps per second every frame shows several steps. */
 #define FRAME_MS 16
 
@@ -46,6 +48,10 @@ typedef struct {
     int id_width;
     char status[256];
     ui_canvas_scratch *scratch;
+    ui_story *story;
+    kvs_timeline *twin[3]; /* race lanes besides the main one (docs/RACE.md) */
+    kvs_config twin_cfg[3];
+    size_t ntwin;
     int rows, cols;
     ui_layout L;
     WINDOW *w_title, *w_canvas, *w_counters, *w_queue, *w_inspector, *w_status, *w_keys;
@@ -84,7 +90,33 @@ static void set_status(ui_state *st, const char *fmt, ...)
 }
 
 static const kvs_engine *engine(const ui_state *st) { return kvs_timeline_engine(st->tl); }
-static int64_t now_t(const ui_state *st) { return kvs_timeline_now(st->tl); }
+/* The clock; in a race, the furthest lane's (a lane that finished stays at its end). */
+static int64_t now_t(const ui_state *st)
+{
+    int64_t t = kvs_timeline_now(st->tl);
+    for (size_t k = 0; k < st->ntwin; k++)
+        if (kvs_timeline_now(st->twin[k]) > t)
+            t = kvs_timeline_now(st->twin[k]);
+    return t;
+}
+static bool all_done(const ui_state *st)
+{
+    bool d = kvs_engine_done(engine(st));
+    for (size_t k = 0; k < st->ntwin; k++)
+        d = d && kvs_engine_done(kvs_timeline_engine(st->twin[k]));
+    return d;
+}
+/* Every lane to time t (forward, or back; a finished lane stays at its end). */
+static void race_to(ui_state *st, int64_t t)
+{
+    for (size_t k = 0; k <= st->ntwin; k++) {
+        kvs_timeline *tl = k ? st->twin[k - 1] : st->tl;
+        if (kvs_timeline_now(tl) < t)
+            kvs_timeline_advance_to(tl, t);
+        else if (kvs_timeline_now(tl) > t)
+            kvs_timeline_seek(tl, t);
+    }
+}
 
 static void rebase(ui_state *st)
 {
@@ -96,7 +128,7 @@ static const char *config_name(kvs_config c)
 {
     int ci = kvs_config_choice_index(c);
     const kvs_choice *ch = kvs_choice_at(ci);
-    return ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_policy_name(c.policy);
+    return ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(c);
 }
 
 /* ---- windows ---- */
@@ -160,6 +192,9 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->id_width = st->id_width;
     v->status = st->status;
     v->scratch = st->scratch;
+    if (st->story && st->selected >= 0)
+        v->story_lines = ui_story_lines(st->story, v->engine, st->selected, st->initial_cfg,
+                                        &v->story);
     /* Resolve the viewport for this frame's plot width. */
     int plot_cols = 80;
     if (st->w_canvas) {
@@ -178,6 +213,39 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->vp.zoom = st->zoom;
 }
 
+/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine. */
+static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
+                       kvs_counters *lc)
+{
+    size_t n = st->ntwin + 1;
+    ui_rect r = st->L.canvas;
+    for (size_t k = 0; k < n; k++) {
+        ui_view *lv = &lanes[k];
+        *lv = *main_view;
+        if (k > 0) {
+            lv->engine = kvs_timeline_engine(st->twin[k - 1]);
+            kvs_engine_counters(lv->engine, &lc[k]);
+            lv->counters = &lc[k];
+            lv->cfg = kvs_engine_config(lv->engine);
+            lv->initial_cfg = st->twin_cfg[k - 1];
+            lv->finished = kvs_engine_done(lv->engine);
+        }
+        int y0 = r.y + (int)((int64_t)r.h * (int64_t)k / (int64_t)n);
+        int y1 = r.y + (int)((int64_t)r.h * (int64_t)(k + 1) / (int64_t)n);
+        if (y1 - y0 < 4)
+            continue;
+        WINDOW *w = derwin(stdscr, y1 - y0, r.w, y0, r.x);
+        if (!w)
+            continue;
+        char title[64];
+        snprintf(title, sizeof title, "lane %zu: %s", k + 1, config_name(lv->cfg));
+        lv->title_prefix = title;
+        canvas_draw(w, lv);
+        lv->title_prefix = NULL;
+        delwin(w);
+    }
+}
+
 static void draw(ui_state *st)
 {
     ui_view v;
@@ -186,10 +254,18 @@ static void draw(ui_state *st)
     werase(stdscr);
     if (st->L.too_small) {
         too_small_draw(stdscr, &st->pal, st->cols, st->rows);
+    } else if (st->ntwin > 0) {
+        ui_view lanes[4];
+        kvs_counters lc[4];
+        bars_draw_title(st->w_title, &v);
+        draw_lanes(st, &v, lanes, lc);
+        race_counters_draw(st->w_counters, lanes, st->ntwin + 1);
     } else {
         bars_draw_title(st->w_title, &v);
         canvas_draw(st->w_canvas, &v);
         counters_draw(st->w_counters, &v);
+    }
+    if (!st->L.too_small) {
         /* Without an inspector slot, a selected request's story takes the queue's place. */
         if (!st->w_inspector && st->selected >= 0)
             inspector_draw(st->w_queue, &v);
@@ -199,6 +275,8 @@ static void draw(ui_state *st)
             inspector_draw(st->w_inspector, &v);
         bars_draw_status(st->w_status, &v);
         bars_draw_keys(st->w_keys, &v);
+    }
+    if (!st->L.too_small) {
         if (st->help) {
             int h, w;
             help_size(&v, &h, &w);
@@ -248,22 +326,22 @@ static void advance(ui_state *st)
     while (cur < target) {
         int64_t next = target - cur > st->chunk ? cur + st->chunk : target;
         double t0 = ui_term_clock_ms();
-        kvs_timeline_advance_to(st->tl, next);
+        race_to(st, next);
         double dt = ui_term_clock_ms() - t0;
         /* Adapt the chunk so one call takes a few milliseconds, whatever a step costs. */
-        if (dt < 2.0 && st->chunk < ((int64_t)1 << 24))
+        if (dt < 1.0 && st->chunk < ((int64_t)1 << 24))
             st->chunk *= 2;
-        else if (dt > 6.0 && st->chunk > 1)
-            st->chunk /= 2;
+        else if (dt > 3.0 && st->chunk > 1)
+            st->chunk = st->chunk > 4 ? st->chunk / 4 : 1;
         int64_t got = now_t(st);
         if (got <= cur)
             break;
         cur = got;
         st->dirty = true;
-        if (kvs_engine_done(engine(st)) || ui_term_clock_ms() - start >= SLICE_MS)
+        if (all_done(st) || ui_term_clock_ms() - start >= SLICE_MS)
             break;
     }
-    if (kvs_engine_done(engine(st))) {
+    if (all_done(st)) {
         announce_finish(st);
         return;
     }
@@ -274,7 +352,7 @@ static void advance(ui_state *st)
 
 static int wait_ms(const ui_state *st)
 {
-    if (st->paused || st->help || kvs_engine_done(engine(st)))
+    if (st->paused || st->help || all_done(st))
         return 250;
     if (st->speed <= 0)
         return 0;
@@ -382,8 +460,8 @@ static void switch_to(ui_state *st, kvs_config want, const char *what)
                                 st->pal.g.arrow, kvs_information_name(want.information));
     if (had.policy != want.policy && strcmp(what, "policy") != 0)
         len += (size_t)snprintf(extra + len, sizeof extra - len, "%spolicy %s %s %s",
-                                len ? ", " : "", kvs_policy_name(had.policy), st->pal.g.arrow,
-                                kvs_policy_name(want.policy));
+                                len ? ", " : "", kvs_config_policy_name(had), st->pal.g.arrow,
+                                kvs_config_policy_name(want));
     const char *name = strcmp(what, "admission") == 0 ? kvs_admission_name(want.admission)
                      : strcmp(what, "information") == 0 ? kvs_information_name(want.information)
                      : config_name(want);
@@ -489,7 +567,7 @@ static bool apply(ui_state *st, ui_action a)
     case UI_ACT_QUIT:
         return false;
     case UI_ACT_PAUSE:
-        if (st->paused && kvs_engine_done(e)) {
+        if (st->paused && all_done(st)) {
             announce_finish(st);
             break;
         }
@@ -504,19 +582,19 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_STEP:
         st->paused = true;
-        if (kvs_engine_done(e)) {
+        if (all_done(st)) {
             set_status(st, "finished at t=%lld: nothing left to run", (long long)now_t(st));
             break;
         }
-        kvs_timeline_step(st->tl);
+        race_to(st, now_t(st) + 1);
         set_status(st, "stepped to t=%lld", (long long)now_t(st));
         break;
     case UI_ACT_BACK:
         st->paused = true;
-        if (kvs_timeline_back(st->tl) < 0)
+        if (now_t(st) == 0)
             set_status(st, "already at t=0");
         else
-            set_status(st, "back to t=%lld", (long long)now_t(st));
+            race_to(st, now_t(st) - 1), set_status(st, "back to t=%lld", (long long)now_t(st));
         break;
     case UI_ACT_FASTER:
         apply_speed(st, +1);
@@ -526,9 +604,11 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_POLICY_NEXT:
     case UI_ACT_POLICY_PREV: {
-        int ci = kvs_config_choice_index(cfg);
-        int next = (ci + (a.kind == UI_ACT_POLICY_NEXT ? 1 : KVS_CHOICE_COUNT - 1)) %
-                   KVS_CHOICE_COUNT;
+        /* p/P walk the four queue orders (fcfs, sjf, svf, spf) and keep admission and
+         * information, so p then P always comes back; 1-7 pick presets too. */
+        int ci = (int)cfg.policy;
+        int next = (ci + (a.kind == UI_ACT_POLICY_NEXT ? 1 : KVS_POLICY_COUNT - 1)) %
+                   KVS_POLICY_COUNT;
         switch_to(st, kvs_config_choose(cfg, next), "policy");
         break;
     }
@@ -596,6 +676,8 @@ static bool apply(ui_state *st, ui_action a)
         break;
     case UI_ACT_RESTART:
         kvs_timeline_restart(st->tl, cfg);
+        for (size_t k = 0; k < st->ntwin; k++)
+            kvs_timeline_restart(st->twin[k], st->twin_cfg[k]);
         st->initial_cfg = kvs_engine_config(engine(st));
         rebase(st);
         set_status(st, "restarted at t=0 with %s", config_name(st->initial_cfg));
@@ -606,6 +688,29 @@ static bool apply(ui_state *st, ui_action a)
     case UI_ACT_REDRAW:
         clearok(curscr, TRUE);
         break;
+    case UI_ACT_TWIN: {
+        if (st->ntwin == 3) {
+            set_status(st, "a race has at most 4 lanes");
+            break;
+        }
+        kvs_config tw = kvs_config_choose(cfg, (kvs_config_choice_index(cfg) + 1) % KVS_CHOICE_COUNT);
+        for (size_t k = 0; k < st->ntwin; k++) /* another policy than the lanes already there */
+            if (kvs_config_choice_index(st->twin_cfg[k]) == kvs_config_choice_index(tw))
+                tw = kvs_config_choose(tw, (kvs_config_choice_index(tw) + 1) % KVS_CHOICE_COUNT);
+        char why[200];
+        kvs_timeline *tl = kvs_timeline_new(&st->sc->workload, tw, why, sizeof why);
+        if (!tl) {
+            set_status(st, "no twin: %s", why);
+            break;
+        }
+        int64_t t = now_t(st);
+        st->twin[st->ntwin] = tl;
+        st->twin_cfg[st->ntwin++] = tw;
+        race_to(st, t);
+        set_status(st, "race: added lane %zu with %s from t=0 (c adds another)", st->ntwin + 1,
+                   config_name(tw));
+        break;
+    }
     }
     return true;
 }
@@ -625,6 +730,7 @@ static ui_action global_key(int ch)
     case 'a': a.kind = UI_ACT_ADMISSION; break;
     case 'i': a.kind = UI_ACT_INFORMATION; break;
     case 'r': a.kind = UI_ACT_RESTART; break;
+    case 'c': a.kind = UI_ACT_TWIN; break;
     case '?': case KEY_F(1): a.kind = UI_ACT_HELP; break;
     case 12: a.kind = UI_ACT_REDRAW; break; /* Ctrl-L */
     default:
@@ -742,7 +848,30 @@ static double initial_speed(const ui_state *st)
     return 1000;
 }
 
+static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twins, size_t ntw,
+                   const kvs_ui_options *opt);
+
+/* This process's CPU time in milliseconds. */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
+{
+    return ui_main(s, cfg, NULL, 0, opt);
+}
+
+int kvs_ui_race(const kvs_scenario *s, const kvs_config *cfg, size_t n, const kvs_ui_options *opt)
+{
+    return ui_main(s, cfg[0], cfg + 1, n > 4 ? 3 : n - 1, opt);
+}
+
+static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twins, size_t ntw,
+                   const kvs_ui_options *opt)
 {
     char why[256];
     kvs_timeline *tl = kvs_timeline_new(&s->workload, cfg, why, sizeof why);
@@ -771,6 +900,12 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
     st->paused = opt->paused;
     st->chunk = 64;
     st->scratch = canvas_scratch_new();
+    st->story = ui_story_new();
+    for (size_t k = 0; k < ntw; k++) {
+        st->twin[st->ntwin] = kvs_timeline_new(&s->workload, twins[k], why, sizeof why);
+        if (st->twin[st->ntwin])
+            st->twin_cfg[st->ntwin++] = twins[k];
+    }
     ui_palette_init(&st->pal, opt->color, opt->ascii);
     plan(st);
     st->speed = initial_speed(st);
@@ -782,18 +917,42 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
                           : "Space pauses, ? lists every key.");
     build_windows(st);
 
+    /* KVSCOPE_KEY_LOG=FILE: for each key, the milliseconds from reading it to the end of the
+     * frame that answers it, wall-clock and this process's CPU time (the tmux tests check the
+     * 50 ms promise with it; CPU time does not depend on what else the machine runs). */
+    const char *key_log_path = getenv("KVSCOPE_KEY_LOG");
+    FILE *key_log = key_log_path && *key_log_path ? fopen(key_log_path, "a") : NULL;
+    double key_at = -1, key_cpu_at = 0;
+    bool answer_first = false;
     int sig = 0;
     for (;;) {
         if ((sig = ui_term_quit_signal()) != 0)
             break;
-        if (!st->paused && !st->help && !kvs_engine_done(engine(st)))
+        double busy_from = ui_term_clock_ms(), busy_cpu_from = cpu_ms();
+        /* After a key, draw its answer before simulating further. */
+        if (!answer_first && !st->paused && !st->help && !all_done(st))
             advance(st);
+        answer_first = false;
         if (st->dirty || st->drawn_t != now_t(st))
             draw(st);
+        if (key_log && key_at >= 0) {
+            fprintf(key_log, "%.3f %.3f\n", ui_term_clock_ms() - key_at, cpu_ms() - key_cpu_at);
+            fflush(key_log);
+            key_at = -1;
+        }
         wtimeout(stdscr, wait_ms(st));
+        double wait_from = ui_term_clock_ms();
         int ch = wgetch(stdscr);
         if (ch == ERR)
             continue;
+        /* When the key came is not known: if wgetch waited, it came just now; if it was already
+         * waiting in the input, it may have come as early as the start of this turn's
+         * simulation and drawing, and the log counts from there (an upper bound). */
+        double read_at = ui_term_clock_ms();
+        bool waited = read_at - wait_from > 1.0;
+        key_at = waited ? read_at : busy_from;
+        key_cpu_at = waited ? cpu_ms() : busy_cpu_from;
+        answer_first = true;
         bool go = handle_key(st, ch);
         /* Take every key already typed before drawing again (a held arrow key, a paste). */
         wtimeout(stdscr, 0);
@@ -802,9 +961,14 @@ int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt)
         if (!go)
             break;
     }
+    if (key_log)
+        fclose(key_log);
     drop_windows(st);
     ui_term_close();
     canvas_scratch_free(st->scratch);
+    ui_story_free(st->story);
+    for (size_t k = 0; k < st->ntwin; k++)
+        kvs_timeline_free(st->twin[k]);
     kvs_timeline_free(st->tl);
     free(st);
     if (sig) {

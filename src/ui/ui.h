@@ -4,6 +4,7 @@
 #define KVSCOPE_UI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "io/scenario.h"
 #include "kvscope/config.h"
@@ -21,5 +22,8 @@ typedef struct {
  * to start is NOT an error: it shows a message and waits for a resize), 1 on a runtime failure.
  * Messages go to stderr after the terminal has been restored. */
 int kvs_ui_run(const kvs_scenario *s, kvs_config cfg, const kvs_ui_options *opt);
+/* Race mode (docs/RACE.md): one lane per config (2 to 4) on the same workload and clock.
+ * Same exit statuses. */
+int kvs_ui_race(const kvs_scenario *s, const kvs_config *cfg, size_t n, const kvs_ui_options *opt);
 
 #endif

@@ -18,6 +18,8 @@ typedef enum { UI_VIEW_STACKED, UI_VIEW_LANES } ui_view_mode;
 /* Reusable buffers of the canvas (owned by ui.c through canvas_scratch_new/free), so that a frame
  * allocates nothing once the sizes have settled. */
 typedef struct ui_canvas_scratch ui_canvas_scratch;
+/* The selected request's story (story.c), replayed by the decision recorder. */
+typedef struct ui_story ui_story;
 
 typedef struct {
     const kvs_engine *engine;
@@ -38,6 +40,9 @@ typedef struct {
     int id_width;             /* the longest request id (lane labels) */
     const char *status;       /* what just happened */
     ui_canvas_scratch *scratch;
+    const char *const *story; /* the selected request's story, one sentence per line */
+    size_t story_lines;
+    const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
 } ui_view;
 
 typedef enum {
@@ -67,6 +72,7 @@ typedef enum {
     UI_ACT_RESTART,
     UI_ACT_HELP,         /* toggle the overlay */
     UI_ACT_REDRAW,
+    UI_ACT_TWIN,         /* add a race lane: the current config with the next policy */
 } ui_action_kind;
 
 typedef struct {
@@ -97,6 +103,17 @@ ui_action queue_key(WINDOW *w, const ui_view *v, int key, int y, int x);
 /* ---- inspector.c: the selected request's story ---- */
 void inspector_draw(WINDOW *w, const ui_view *v);
 ui_action inspector_key(const ui_view *v, int key);
+
+/* ---- race.c: the shared counter table of race mode, one column per lane ---- */
+void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n);
+
+/* ---- story.c: the selected request's decisions, for the inspector ---- */
+ui_story *ui_story_new(void);
+void ui_story_free(ui_story *u);
+/* Bring the story of request sel up to the shown engine's time (replaying from t = 0 with
+ * initial and the shown engine's switches) and return its sentences (valid until the next call). */
+size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config initial,
+                      const char *const **out);
 
 /* ---- help.c: the key overlay and the too-small screen ---- */
 void help_draw(WINDOW *w, const ui_view *v);

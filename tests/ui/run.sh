@@ -54,10 +54,23 @@ wait_gone() {
 start() {
     s=$1
     shift
+    rm -f "$tmp/$s.status"
     T -f /dev/null new-session -d -s "$s" -x 120 -y 40 \
-        "cd '$root' && exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' $*"
+        "cd '$root' && env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' $*; echo \$? > '$tmp/$s.status'"
     T set-option -t "$s" remain-on-exit on >/dev/null
     wait_for "$s" "? help" 5
+}
+
+# alive SESSION: kvscope (started by start) has not exited.
+alive() { [ ! -e "$tmp/$1.status" ] && [ "$(T display -p -t "$1" '#{pane_dead}')" = 0 ]; }
+
+# exit_status SESSION: kvscope's exit status in a session made by start (waits up to 5 s). The
+# shell around kvscope writes it to a file: tmux may mark a pane dead before it has reaped the
+# process, and then its #{pane_dead_status} is still empty.
+exit_status() {
+    n=250
+    while [ $n -gt 0 ] && [ ! -s "$tmp/$1.status" ]; do sleep 0.02; n=$((n - 1)); done
+    cat "$tmp/$1.status" 2>/dev/null || echo none
 }
 
 # shell SESSION: an interactive sh in a pane, to check that the terminal works after kvscope.
@@ -233,7 +246,7 @@ else
     bad "too-small message at 40x12" $s
 fi
 T resize-window -t $s -x 120 -y 40
-if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+if wait_for $s "budget M = 100" && alive $s; then
     ok "back to 120x40 it draws again (no crash)"
 else
     bad "redraw after resize" $s
@@ -244,7 +257,7 @@ for size in "64 18" "100 30" "300 100" "1 1" "90 50"; do
     sleep 0.05
 done
 T resize-window -t $s -x 120 -y 40
-if wait_for $s "budget M = 100" && [ "$(T display -p -t $s '#{pane_dead}')" = 0 ]; then
+if wait_for $s "budget M = 100" && alive $s; then
     ok "survives a series of resizes (64x18, 100x30, 300x100, 1x1, 90x50)"
 else
     bad "survives a series of resizes" $s
@@ -279,18 +292,13 @@ EOF2
     # Close the help if the last keys left it open, then ask for a known status.
     T send-keys -t $s Escape Escape
     sleep 0.2
-    if [ "$(T display -p -t $s '#{pane_dead}')" = 0 ] && T send-keys -t $s 1 && wait_for $s "fcfs"; then
+    if alive $s && T send-keys -t $s 1 && wait_for $s "fcfs"; then
         T send-keys -t $s q
-        # The pane closes before tmux has reaped the process: wait for its exit status.
-        n=100
-        while [ $n -gt 0 ] && [ -z "$(T display -p -t $s '#{pane_dead_status}')" ]; do
-            sleep 0.03
-            n=$((n - 1))
-        done
-        if [ "$(T display -p -t $s '#{pane_dead} #{pane_dead_status}')" = "1 0" ]; then
+        st=$(exit_status $s)
+        if [ "$st" = 0 ]; then
             ok "1000 random keys, clicks and resizes: still answering, q exits 0"
         else
-            bad "after random input q exits 0 ($(T display -p -t $s '#{pane_dead} #{pane_dead_status}'))" $s
+            bad "after random input q exits 0 (exit status: $st)" $s
         fi
     else
         bad "alive after 1000 random keys, clicks and resizes" $s
@@ -338,37 +346,203 @@ check_signal SIGHUP HUP 129
 check_signal SIGSEGV SEGV 139
 stop $s
 
+# ---- every other control: speed, zoom, scrolling, follow, restart, policies, F-keys ----
+s=keys
+start $s "'$tiny' --paused --ascii --no-color" >/dev/null
+speed_of() { screen $s | sed -n 's/.*speed: \([0-9.]*\) steps\/s.*/\1/p' | head -n 1; }
+T send-keys -t $s +
+wait_for $s "speed: " && v1=$(speed_of)
+T send-keys -t $s +
+sleep 0.1 && wait_for $s "speed: " && v2=$(speed_of)
+T send-keys -t $s -
+sleep 0.1 && wait_for $s "speed: " && v3=$(speed_of)
+if [ -n "${v1:-}" ] && [ -n "${v2:-}" ] && [ -n "${v3:-}" ] && \
+   python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); sys.exit(0 if b>a and c<b else 1)" "$v1" "$v2" "$v3"; then
+    ok "+ and - change the speed ($v1 -> $v2 -> $v3 steps/s)"
+else
+    bad "+ and - change the speed (got '${v1:-}' '${v2:-}' '${v3:-}')" $s
+fi
+T send-keys -t $s -N 30 Right
+wait_for $s "stepped to t=30"
+cols() { screen $s | sed -n 's/.*stacked | \([0-9]*\) steps*\/col.*/\1/p;s/.*stacked | \([0-9]*\) cols\/step.*/-\1/p' | head -n 1; }
+z0=$(cols)
+T send-keys -t $s Z
+wait_for $s "zoom:" && sleep 0.1
+z1=$(cols)
+T send-keys -t $s z z
+sleep 0.2
+z2=$(cols)
+if [ -n "$z0" ] && [ -n "$z1" ] && [ -n "$z2" ] && [ "$z1" != "$z0" ] && [ "$z2" != "$z1" ]; then
+    ok "Z widens and z narrows the time axis (title: $z0 -> $z1 -> $z2 steps per column)"
+else
+    bad "z/Z zoom (titles '$z0' '$z1' '$z2')" $s
+fi
+T send-keys -t $s PPage
+if wait_for $s "viewing from t=" && ! screen $s | grep -q "following the present"; then
+    T send-keys -t $s f
+    if wait_for $s "following the present"; then
+        ok "PgUp scrolls back in time and f follows the present again"
+    else
+        bad "f follows again after PgUp" $s
+    fi
+else
+    bad "PgUp scrolls the time axis" $s
+fi
+T send-keys -t $s Home
+if wait_for $s "viewing from t=0"; then
+    T send-keys -t $s NPage
+    wait_for $s "viewing from t=" && T send-keys -t $s End
+    if wait_for $s "following the present"; then ok "Home shows t=0, PgDn scrolls, End follows"; else bad "End follows" $s; fi
+else
+    bad "Home shows t=0" $s
+fi
+T send-keys -t $s Tab
+wait_for $s "selected request"
+T send-keys -t $s Escape
+if wait_for $s "selection cleared" && wait_for $s "no request selected"; then
+    ok "Esc clears the selection"
+else
+    bad "Esc clears the selection" $s
+fi
+# sjf with lookahead and exact information is the mcsf preset, and the UI names it so.
+T send-keys -t $s p
+if wait_for $s "switched to mcsf at t=30"; then
+    T send-keys -t $s P
+    if wait_for $s "switched to fcfs at t=30"; then ok "p and P cycle the policies (fcfs -> sjf -> fcfs)"; else bad "P cycles back" $s; fi
+else
+    bad "p cycles to the next policy" $s
+fi
+okall=1
+for pair in 2:mcsf 3:svf 4:spf 6:svf-1bit 7:vllm 5:mcsf 1:fcfs; do
+    k=${pair%%:*} name=${pair#*:}
+    T send-keys -t $s "$k"
+    wait_for $s "switched to $name at t=30" 2 || { okall=0; bad "'$k' picks $name" $s; }
+done
+[ $okall = 1 ] && ok "1-7 pick fcfs, sjf (= mcsf here), svf, spf, mcsf, svf-1bit, vllm"
+T send-keys -t $s r
+if wait_for $s "restarted at t=0" && screen $s | grep -q "t=0 "; then
+    ok "r restarts at t=0"
+else
+    bad "r restarts at t=0" $s
+fi
+T send-keys -t $s F1
+if wait_for $s "any key closes"; then
+    T send-keys -t $s x
+    wait_gone $s "any key closes"
+    ok "F1 opens the help"
+else
+    bad "F1 opens the help" $s
+fi
+T send-keys -t $s F10
+st=$(exit_status $s)
+if [ "$st" = 0 ]; then ok "F10 quits with 0"; else bad "F10 quits with 0 (exit status: $st)" $s; fi
+stop $s
+
+# ---- colour, ASCII and mouse options ----
+s=look
+start $s "'$tiny' --paused --no-color" >/dev/null
+T send-keys -t $s -N 5 Right
+wait_for $s "stepped to t=5"
+if T capture-pane -e -p -t $s | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m\|$(printf '\033')\[[0-9;]*38;5"; then
+    bad "--no-color: no colour on screen" $s
+else
+    ok "--no-color: no colour escape on the whole screen"
+fi
+stop $s
+T -f /dev/null new-session -d -s $s -x 120 -y 40 \
+    "cd '$root' && exec env NO_COLOR=1 TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' '$tiny' --paused"
+wait_for $s "? help"
+if T capture-pane -e -p -t $s | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m\|$(printf '\033')\[[0-9;]*38;5"; then
+    bad "NO_COLOR=1: no colour on screen" $s
+else
+    ok "NO_COLOR=1 in the environment: no colour either"
+fi
+stop $s
+start $s "'$tiny' --paused" >/dev/null
+if T capture-pane -e -p -t $s | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m\|$(printf '\033')\[[0-9;]*38;5"; then
+    ok "by default the screen has colour (so the two checks above can fail)"
+else
+    bad "by default the screen has colour" $s
+fi
+if [ "$(T display -p -t $s '#{mouse_any_flag}')" = 1 ]; then ok "the mouse is on by default"; else bad "the mouse is on by default" $s; fi
+stop $s
+start $s "'$tiny' --paused --ascii --no-mouse" >/dev/null
+T send-keys -t $s -N 5 Right
+wait_for $s "stepped to t=5"
+if screen $s | LC_ALL=C grep -q '[^ -~]'; then
+    bad "--ascii: only ASCII on screen" $s
+else
+    ok "--ascii: only printable ASCII on the whole screen"
+fi
+if [ "$(T display -p -t $s '#{mouse_any_flag}')" = 0 ]; then ok "--no-mouse leaves the mouse alone"; else bad "--no-mouse" $s; fi
+stop $s
+T -f /dev/null new-session -d -s $s -x 120 -y 40 \
+    "cd '$root' && exec env TERM=tmux-256color LANG=C LC_ALL=C '$kvs' '$tiny' --paused"
+wait_for $s "? help"
+if screen $s | LC_ALL=C grep -q '[^ -~]'; then bad "a non-UTF-8 locale falls back to ASCII" $s; else ok "a non-UTF-8 locale (C) falls back to ASCII"; fi
+stop $s
+
+# ---- a captured trace scenario opens and plays ----
+s=trace
+start $s "scenarios/azure-code-burst.yaml --paused --ascii --no-color" >/dev/null
+T send-keys -t $s -N 40 Right
+if wait_for $s "stepped to t=40" && screen $s | grep -q "M = 34070 tokens: llama-3.1-8b"; then
+    ok "a trace scenario (Azure code burst) plays and shows how M was derived"
+else
+    bad "a trace scenario plays and shows M's derivation" $s
+fi
+stop $s
+
 # ---- responsiveness at max speed on 20 000 requests ----
+# kvscope logs, per key, the time from reading it to the end of the frame that answers it
+# (KVSCOPE_KEY_LOG), counted from the start of the turn when the key was already waiting: an
+# upper bound. The promise is 50 ms; it is judged on kvscope's own CPU time, which another
+# process on the machine cannot stretch. Wall time and the round trip through tmux are shown.
 s=big
-if start $s "'$here/big.yaml' --paused --ascii --no-color"; then
+rm -f "$tmp/keys.log"
+T -f /dev/null new-session -d -s $s -x 120 -y 40 \
+    "cd '$root' && env KVSCOPE_KEY_LOG='$tmp/keys.log' TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' '$here/big.yaml' --paused --ascii --no-color"
+if wait_for $s "? help" 10; then
     T send-keys -t $s Space
     T send-keys -t $s -N 20 +
     if wait_for $s "speed: max"; then
         sleep 0.3
+        : > "$tmp/keys.log"
         ms=$(python3 - "$sock" "$s" <<'EOF'
 import subprocess, sys, time
 sock, s = sys.argv[1], sys.argv[2]
 def screen():
     return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", s],
                           capture_output=True, text=True).stdout
-best = None
-for key, want in (("p", "switched to"), ("v", "lanes:"), ("v", "stacked:")):
+worst = 0
+for key, want in (("p", "switched to"), ("v", "lanes:"), ("v", "stacked:"), ("z", "zoom:"),
+                  ("Z", "zoom:"), ("v", "lanes:"), ("v", "stacked:"), ("p", "switched to")):
     t0 = time.monotonic()
     subprocess.run(["tmux", "-L", sock, "send-keys", "-t", s, key])
     while want not in screen():
         if time.monotonic() - t0 > 5:
             print(-1)
             sys.exit(0)
-    dt = (time.monotonic() - t0) * 1000
-    best = dt if best is None else max(best, dt)
-print(int(best))
+    worst = max(worst, (time.monotonic() - t0) * 1000)
+    time.sleep(0.05)
+print(int(worst))
 EOF
 )
-        # The UI answers within 50 ms; tmux and the polling add their own delay on top.
-        if [ "$ms" -ge 0 ] && [ "$ms" -lt 300 ]; then
-            ok "keys answered at max speed on 20000 requests (slowest ${ms} ms incl. tmux)"
+        stats=$(python3 -c "
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+wall = sorted(float(r[0]) for r in rows)
+cpu = sorted(float(r[1]) for r in rows)
+if rows:
+    print(len(rows), '%.1f' % cpu[-1], '%.1f' % cpu[len(cpu) // 2], '%.1f' % wall[-1], '%.1f' % wall[len(wall) // 2])
+else:
+    print('0 -1 -1 -1 -1')" "$tmp/keys.log")
+        set -- $stats
+        n=$1 cpu_max=$2 cpu_med=$3 wall_max=$4 wall_med=$5
+        if [ "$ms" -ge 0 ] && [ "$n" -ge 8 ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 50 else 1)" "$cpu_max"; then
+            ok "keys answered at max speed on 20000 requests: $n keys, at most ${cpu_max} ms of kvscope's CPU time before the answer is drawn (median ${cpu_med}); wall ${wall_max} ms max, ${wall_med} median; ${ms} ms through tmux"
         else
-            bad "keys answered at max speed on 20000 requests (took ${ms} ms)" $s
+            bad "keys answered within 50 ms at max speed on 20000 requests ($n keys; CPU ${cpu_max} ms max; wall ${wall_max} ms; through tmux ${ms} ms)" $s
         fi
     else
         bad "+ reaches max speed" $s

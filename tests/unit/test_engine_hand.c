@@ -77,7 +77,7 @@ static kvs_workload make_workload(kvs_request *reqs, size_t n, int64_t M)
 
 static kvs_config cfg_of(kvs_policy p, kvs_admission a, kvs_information i)
 {
-    kvs_config c = {p, a, i};
+    kvs_config c = {.policy = p, .admission = a, .information = i};
     return c;
 }
 
@@ -91,6 +91,9 @@ static kvs_engine *new_engine(const kvs_workload *w, kvs_config cfg)
     }
     return e;
 }
+
+/* A config from its three choices (designated, so the plugin fields stay zero). */
+#define CFG(p, a, i) ((kvs_config){.policy = (p), .admission = (a), .information = (i)})
 
 /* Σ v_i and the summary all derived from the hand values by MODEL.md's definitions. */
 static void check_summary(const char *name, const char *who, const kvs_summary *s,
@@ -372,32 +375,32 @@ static void test_every_combination_a2(void **state)
         kvs_config cfg;
         const hand_expect *x;
     } cases[] = {
-        {"A2 exact fcfs lookahead", {F, L, X}, &a2_exact_fcfs_la},
-        {"A2 exact fcfs current", {F, C, X}, &a2_exact_fcfs_cur},
-        {"A2 exact sjf lookahead", {J, L, X}, &a2_exact_sjf_la},
-        {"A2 exact sjf current", {J, C, X}, &a2_exact_sjf_cur},
-        {"A2 exact svf lookahead", {V, L, X}, &a2_exact_svf_la},
-        {"A2 exact svf current", {V, C, X}, &a2_exact_svf_cur},
-        {"A2 exact spf lookahead", {P, L, X}, &a2_exact_spf_la},
-        {"A2 exact spf current", {P, C, X}, &a2_exact_spf_cur},
-        {"A2 predicted fcfs lookahead", {F, L, R}, &a2_exact_fcfs_la},
-        {"A2 predicted fcfs current", {F, C, R}, &a2_exact_fcfs_cur},
-        {"A2 predicted sjf lookahead", {J, L, R}, &a2_pred_sjf_la},
-        {"A2 predicted sjf current", {J, C, R}, &a2_pred_sjf_cur},
-        {"A2 predicted svf lookahead", {V, L, R}, &a2_pred_svf_la},
-        {"A2 predicted svf current", {V, C, R}, &a2_pred_svf_cur},
-        {"A2 predicted spf lookahead", {P, L, R}, &a2_exact_spf_la},
-        {"A2 predicted spf current", {P, C, R}, &a2_exact_spf_cur},
-        {"A2 onebit fcfs lookahead", {F, L, O}, &a2_onebit_fcfs_la},
-        {"A2 onebit fcfs current", {F, C, O}, &a2_exact_fcfs_cur},
-        {"A2 onebit sjf lookahead", {J, L, O}, &a2_onebit_sjf_la},
-        {"A2 onebit sjf current", {J, C, O}, &a2_exact_sjf_cur},
-        {"A2 onebit svf lookahead", {V, L, O}, &a2_exact_svf_la},
-        {"A2 onebit svf current", {V, C, O}, &a2_exact_svf_cur},
-        {"A2 onebit spf lookahead", {P, L, O}, &a2_exact_spf_la},
-        {"A2 onebit spf current", {P, C, O}, &a2_exact_spf_cur},
-        {"A2 none fcfs current", {F, C, N}, &a2_exact_fcfs_cur},
-        {"A2 none spf current", {P, C, N}, &a2_exact_spf_cur},
+        {"A2 exact fcfs lookahead", CFG(F, L, X), &a2_exact_fcfs_la},
+        {"A2 exact fcfs current", CFG(F, C, X), &a2_exact_fcfs_cur},
+        {"A2 exact sjf lookahead", CFG(J, L, X), &a2_exact_sjf_la},
+        {"A2 exact sjf current", CFG(J, C, X), &a2_exact_sjf_cur},
+        {"A2 exact svf lookahead", CFG(V, L, X), &a2_exact_svf_la},
+        {"A2 exact svf current", CFG(V, C, X), &a2_exact_svf_cur},
+        {"A2 exact spf lookahead", CFG(P, L, X), &a2_exact_spf_la},
+        {"A2 exact spf current", CFG(P, C, X), &a2_exact_spf_cur},
+        {"A2 predicted fcfs lookahead", CFG(F, L, R), &a2_exact_fcfs_la},
+        {"A2 predicted fcfs current", CFG(F, C, R), &a2_exact_fcfs_cur},
+        {"A2 predicted sjf lookahead", CFG(J, L, R), &a2_pred_sjf_la},
+        {"A2 predicted sjf current", CFG(J, C, R), &a2_pred_sjf_cur},
+        {"A2 predicted svf lookahead", CFG(V, L, R), &a2_pred_svf_la},
+        {"A2 predicted svf current", CFG(V, C, R), &a2_pred_svf_cur},
+        {"A2 predicted spf lookahead", CFG(P, L, R), &a2_exact_spf_la},
+        {"A2 predicted spf current", CFG(P, C, R), &a2_exact_spf_cur},
+        {"A2 onebit fcfs lookahead", CFG(F, L, O), &a2_onebit_fcfs_la},
+        {"A2 onebit fcfs current", CFG(F, C, O), &a2_exact_fcfs_cur},
+        {"A2 onebit sjf lookahead", CFG(J, L, O), &a2_onebit_sjf_la},
+        {"A2 onebit sjf current", CFG(J, C, O), &a2_exact_sjf_cur},
+        {"A2 onebit svf lookahead", CFG(V, L, O), &a2_exact_svf_la},
+        {"A2 onebit svf current", CFG(V, C, O), &a2_exact_svf_cur},
+        {"A2 onebit spf lookahead", CFG(P, L, O), &a2_exact_spf_la},
+        {"A2 onebit spf current", CFG(P, C, O), &a2_exact_spf_cur},
+        {"A2 none fcfs current", CFG(F, C, N), &a2_exact_fcfs_cur},
+        {"A2 none spf current", CFG(P, C, N), &a2_exact_spf_cur},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         check_eq(kvs_config_valid(cases[i].cfg, NULL, 0), 1, "%s is valid", cases[i].name);
@@ -417,9 +420,9 @@ static void test_presets_a2(void **state)
         kvs_config want;
         const hand_expect *x;
     } cases[] = {
-        {"mcsf", {KVS_POLICY_SJF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT}, &a2_exact_sjf_la},
-        {"svf-1bit", {KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_ONEBIT}, &a2_exact_svf_la},
-        {"vllm", {KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NONE}, &a2_exact_fcfs_cur},
+        {"mcsf", CFG(KVS_POLICY_SJF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT), &a2_exact_sjf_la},
+        {"svf-1bit", CFG(KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_ONEBIT), &a2_exact_svf_la},
+        {"vllm", CFG(KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NONE), &a2_exact_fcfs_cur},
     };
     for (size_t i = 0; i < 3; i++) {
         int idx = kvs_choice_find(cases[i].preset);
@@ -1128,12 +1131,12 @@ static void test_queue_order_per_policy(void **state)
         uint32_t order[4];
         int64_t keys[4];
     } cases[] = {
-        {{KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_EXACT}, {1, 2, 3, 4}, {0, 0, 0, 0}},
-        {{KVS_POLICY_SJF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT}, {3, 4, 1, 2}, {2, 3, 5, 8}},
-        {{KVS_POLICY_SVF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT}, {4, 3, 2, 1}, {15, 21, 44, 45}},
-        {{KVS_POLICY_SPF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT}, {2, 4, 1, 3}, {1, 3, 6, 9}},
-        {{KVS_POLICY_SJF, KVS_ADMIT_CURRENT, KVS_INFO_ONEBIT}, {3, 4, 1, 2}, {2, 2, 7, 7}},
-        {{KVS_POLICY_SPF, KVS_ADMIT_CURRENT, KVS_INFO_NONE}, {2, 4, 1, 3}, {1, 3, 6, 9}},
+        {CFG(KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_EXACT), {1, 2, 3, 4}, {0, 0, 0, 0}},
+        {CFG(KVS_POLICY_SJF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT), {3, 4, 1, 2}, {2, 3, 5, 8}},
+        {CFG(KVS_POLICY_SVF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT), {4, 3, 2, 1}, {15, 21, 44, 45}},
+        {CFG(KVS_POLICY_SPF, KVS_ADMIT_CURRENT, KVS_INFO_EXACT), {2, 4, 1, 3}, {1, 3, 6, 9}},
+        {CFG(KVS_POLICY_SJF, KVS_ADMIT_CURRENT, KVS_INFO_ONEBIT), {3, 4, 1, 2}, {2, 2, 7, 7}},
+        {CFG(KVS_POLICY_SPF, KVS_ADMIT_CURRENT, KVS_INFO_NONE), {2, 4, 1, 3}, {1, 3, 6, 9}},
     };
     kvs_engine *e = new_engine(&w, cfg_of(KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_EXACT));
     kvs_engine_step(e);

@@ -86,8 +86,8 @@ static kvs_engine *run_engine(const kvs_workload *w, kvs_config cfg)
     return e;
 }
 
-static const kvs_config FCFS = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
-static const kvs_config VLLM = {KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NONE};
+static const kvs_config FCFS = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD, .information = KVS_INFO_EXACT};
+static const kvs_config VLLM = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_CURRENT, .information = KVS_INFO_NONE};
 
 /* ---------------------------------------------------------------- the hand-computed run
  *
@@ -103,7 +103,10 @@ static const kvs_config VLLM = {KVS_POLICY_FCFS, KVS_ADMIT_CURRENT, KVS_INFO_NON
  * Latencies a 3, b 2, c 3-1 = 2 -> total 7, mean 2.333333; sorted 2,2,3: p50 = rank ceil(1.5)=2
  * -> 2, p90 = rank ceil(2.7)=3 -> 3, p99 -> 3, max 3. TTFT a 1, b 1, c 2+1-1 = 2: mean 1.333333.
  * Volumes a 2*3+6 = 12, b 1*2+3 = 5, c 3*1+1 = 4: 21 = 5+7+9 (the memory-time area).
- * Peak 9; utilisation 21 / (10*3) = 0.7. */
+ * Peak 9; utilisation 21 / (10*3) = 0.7.
+ * Lower bound (docs/OPTIMUM.md): SRPT on the volumes at speed 10: b's 5 done at 0.5 (-> step 1),
+ * a served 5 more by t=1 (7 left), c's 4 at 1.4 (-> 2), a at 2.1 (-> 3); a + o sorted 2, 2, 3;
+ * Σ max(1,2) + max(2,2) + max(3,3) = 7, minus Σ a = 1: 6. Ratio 7/6 = 1.166667. */
 static kvs_request tiny_requests[] = {
     {"a", 0, 2, 3, -1},
     {"b", 0, 1, 2, -1},
@@ -115,7 +118,8 @@ static const char tiny_json[] =
     "{\"summary\":{\"requests\":3,\"completed\":3,\"makespan\":3,\"total_latency\":7,"
     "\"mean_latency\":2.333333,\"p50_latency\":2,\"p90_latency\":3,\"p99_latency\":3,"
     "\"max_latency\":3,\"mean_ttft\":1.333333,\"total_volume\":21,\"peak_memory\":9,"
-    "\"mean_memory_utilization\":0.7,\"evictions\":0},\n"
+    "\"mean_memory_utilization\":0.7,\"evictions\":0,\"total_latency_lower_bound\":6,"
+    "\"ratio_to_lower_bound\":1.166667},\n"
     "\"config\":{\"scenario\":\"tiny\",\"memory\":10,\"policy\":\"fcfs\",\"admission\":"
     "\"lookahead\",\"information\":\"exact\",\"seed\":7,\"dropped\":0},\n"
     "\"requests\":[\n"
@@ -169,8 +173,10 @@ static void test_json_parses_back_in_order(void **state)
     static const char *const summary[] = {
         "requests",    "completed",   "makespan",    "total_latency", "mean_latency",
         "p50_latency", "p90_latency", "p99_latency", "max_latency",   "mean_ttft",
-        "total_volume", "peak_memory", "mean_memory_utilization", "evictions"};
-    assert_keys(cJSON_GetObjectItemCaseSensitive(root, "summary"), summary, 14);
+        "total_volume", "peak_memory", "mean_memory_utilization", "evictions",
+        /* added after MODEL.md §7's fields */
+        "total_latency_lower_bound", "ratio_to_lower_bound"};
+    assert_keys(cJSON_GetObjectItemCaseSensitive(root, "summary"), summary, 16);
     static const char *const config[] = {"scenario", "memory",      "policy", "admission",
                                          "information", "seed", "dropped"};
     assert_keys(cJSON_GetObjectItemCaseSensitive(root, "config"), config, 7);
@@ -266,7 +272,9 @@ static void test_provenance_fields(void **state)
  * t=2, t=3: y (prompt now 4, 2 left) needs 5 beside x's 7, 8: 12, 13 > 10; steps 3, 4 hold 7, 8.
  * t=4: x completes (0+4); y re-admitted; steps 5, 6 hold 5, 6; y completes at 6.
  * Latency x 4, y 6: total 10, mean 5, p50 (rank 1) 4, p90/p99 (rank 2) 6. TTFT 1 and 1 (y's
- * first admission counts). Memory 9+6+7+8+5+6 = 41 = volumes 26 + 15; utilisation 41/60. */
+ * first admission counts). Memory 9+6+7+8+5+6 = 41 = volumes 26 + 15; utilisation 41/60.
+ * Lower bound: SRPT at speed 10 ends y's 15 at 1.5 (-> 2) and x's 26 at 4.1 (-> 5); a + o sorted
+ * 3, 4: max(2,3) + max(5,4) = 8. Ratio 10/8 = 1.25. */
 static void test_json_eviction_by_hand(void **state)
 {
     (void)state;
@@ -280,7 +288,8 @@ static void test_json_eviction_by_hand(void **state)
         "{\"summary\":{\"requests\":2,\"completed\":2,\"makespan\":6,\"total_latency\":10,"
         "\"mean_latency\":5,\"p50_latency\":4,\"p90_latency\":6,\"p99_latency\":6,"
         "\"max_latency\":6,\"mean_ttft\":1,\"total_volume\":41,\"peak_memory\":9,"
-        "\"mean_memory_utilization\":0.683333,\"evictions\":1},\n"
+        "\"mean_memory_utilization\":0.683333,\"evictions\":1,"
+        "\"total_latency_lower_bound\":8,\"ratio_to_lower_bound\":1.25},\n"
         "\"config\":{\"scenario\":\"evict\",\"memory\":10,\"policy\":\"fcfs\",\"admission\":"
         "\"current\",\"information\":\"none\",\"seed\":1,\"dropped\":0},\n"
         "\"requests\":[\n"
@@ -412,10 +421,11 @@ static void test_csv_report(void **state)
     kvs_workload w = workload(tiny_requests, 3, 10, 7);
     kvs_engine *e = run_engine(&w, FCFS);
     char *out = report(e, &tiny_meta, KVS_FORMAT_CSV);
-    assert_string_equal(out, "id,arrival,prompt,output,start,finish,latency,ttft,volume,evictions\n"
-                             "a,0,2,3,0,3,3,1,12,0\n"
-                             "b,0,1,2,0,2,2,1,5,0\n"
-                             "\"c,\"\"x\"\"\",1,3,1,2,3,2,2,4,0\n");
+    assert_string_equal(out, "id,arrival,prompt,output,start,finish,latency,ttft,volume,evictions,"
+                             "total_latency_lower_bound,ratio_to_lower_bound\n"
+                             "a,0,2,3,0,3,3,1,12,0,6,1.166667\n"
+                             "b,0,1,2,0,2,2,1,5,0,6,1.166667\n"
+                             "\"c,\"\"x\"\"\",1,3,1,2,3,2,2,4,0,6,1.166667\n");
     free(out);
     kvs_engine_free(e);
 }
@@ -436,7 +446,8 @@ static void test_text_report(void **state)
                              "mean TTFT    1.33 steps\n"
                              "peak memory  9 tokens (90.0% of M)\n"
                              "utilisation  70.0% of M on average over the makespan\n"
-                             "evictions    0\n");
+                             "evictions    0\n"
+                             "vs bound     x1.167 (total latency 7 / lower bound 6)\n");
     free(out);
     kvs_engine_free(e);
 }
@@ -476,7 +487,8 @@ static void test_compare_marks_best(void **state)
     rows[1].summary.mean_latency = 9.999;
     rows[1].summary.mean_memory_utilization = 0.75;
     rows[1].summary.evictions = 4;
-    kvs_compare_info info = {.meta = {.scenario = "cmp"}, .memory = 100, .seed = 3};
+    kvs_compare_info info = {.meta = {.scenario = "cmp"}, .memory = 100, .seed = 3,
+                             .lower_bound = 0}; /* no bound: table as before */
     compare_ctx c = {KVS_FORMAT_TEXT, &info, rows, 2};
     int rc;
     char *out = render(render_compare, &c, &rc);

@@ -22,8 +22,8 @@ static int64_t rnd(kvs_rng *r, int64_t lo, int64_t hi)
 
 static kvs_config random_config(kvs_rng *r)
 {
-    kvs_config c = {(kvs_policy)rnd(r, 0, 3), (kvs_admission)rnd(r, 0, 1),
-                    (kvs_information)rnd(r, 0, 3)};
+    kvs_config c = {.policy = (kvs_policy)rnd(r, 0, 3), .admission = (kvs_admission)rnd(r, 0, 1),
+                    .information = (kvs_information)rnd(r, 0, 3)};
     return kvs_config_with_information(c, c.information);
 }
 
@@ -201,7 +201,8 @@ static void test_switch_after_back_discards_future(void **state)
     kvs_request rq[] = {{"a", 0, 5, 20, -1}, {"b", 0, 5, 3, -1}, {"c", 2, 1, 2, -1}};
     kvs_workload w = {.memory = 30, .seed = 1, .info = kvs_info_params_default(), .count = 3,
                       .requests = rq};
-    kvs_config fcfs = {KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config fcfs = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD,
+                       .information = KVS_INFO_EXACT};
     kvs_config svf = kvs_config_choose(fcfs, kvs_choice_find("svf"));
     kvs_timeline *tl = kvs_timeline_new(&w, fcfs, NULL, 0);
     assert_non_null(tl);
@@ -241,7 +242,8 @@ static void test_long_run_back_to_zero(void **state)
         rq[i] = (kvs_request){NULL, i * 3, 10 + i % 7, 5 + (i * 13) % 40, -1};
     kvs_workload w = {.memory = 120, .seed = 3, .info = kvs_info_params_default(), .count = N,
                       .requests = rq};
-    kvs_config cfg = {KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT};
+    kvs_config cfg = {.policy = KVS_POLICY_SVF, .admission = KVS_ADMIT_LOOKAHEAD,
+                      .information = KVS_INFO_EXACT};
     kvs_timeline *tl = kvs_timeline_new(&w, cfg, NULL, 0);
     kvs_timeline_advance_to(tl, INT64_MAX);
     int64_t end = kvs_timeline_now(tl);
