@@ -707,6 +707,7 @@ static int check_and_read_options(const args *a, options *o)
 /* ---------------------------------------------------------------- scenario */
 
 /* `-` reads the scenario from standard input (for pipelines and generated scenarios). */
+#define SCENARIO_MAX_BYTES ((size_t)1 << 30) /* as in scenario.c */
 static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs_scenario *sc)
 {
     kvs_error err;
@@ -718,11 +719,24 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
     } else if (strcmp(path, "-") == 0) {
         size_t cap = 1 << 16, len = 0;
         char *buf = malloc(cap);
+        bool too_big = false;
         while (buf) {
             size_t got = fread(buf + len, 1, cap - len, stdin);
+            /* As for a file (scenario.c): YAML never holds a NUL, so stop after the first one
+             * and let the parser point at it; and never read more than 1 GiB. Without these,
+             * `kvscope run - </dev/zero` grew until the OOM killer ended it. */
+            const char *nul = got ? memchr(buf + len, '\0', got) : NULL;
+            if (nul != NULL) {
+                len = (size_t)(nul - buf) + 1;
+                break;
+            }
             len += got;
             if (got == 0)
                 break;
+            if (len == cap && cap >= SCENARIO_MAX_BYTES) {
+                too_big = true;
+                break;
+            }
             if (len == cap) {
                 char *bigger = realloc(buf, cap * 2);
                 if (!bigger) {
@@ -737,6 +751,12 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         if (!buf) {
             fprintf(stderr, "kvscope: out of memory reading the scenario from standard input\n");
             return EXIT_RUNTIME;
+        }
+        if (too_big) {
+            fprintf(stderr, "<stdin>: error: the input is larger than 1 GiB: a scenario is "
+                    "hand-written YAML; is this a trace?\n");
+            free(buf);
+            return EXIT_USAGE;
         }
         if (ferror(stdin)) {
             fprintf(stderr, "kvscope: cannot read the scenario from standard input: %s\n",
@@ -755,9 +775,14 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         return EXIT_USAGE;
     }
     if (sc->trace_rows_bad > 0)
-        fprintf(stderr, "kvscope: %s: skipped %zu malformed row%s (--lenient); the first: %s\n",
-                sc->trace_file, sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s",
-                sc->trace_first_bad ? sc->trace_first_bad : "?");
+    {
+        fputs("kvscope: ", stderr);
+        kvs_fput_printable(stderr, sc->trace_file ? sc->trace_file : "?");
+        fprintf(stderr, ": skipped %zu malformed row%s (--lenient); the first: ",
+                sc->trace_rows_bad, sc->trace_rows_bad == 1 ? "" : "s");
+        kvs_fput_printable(stderr, sc->trace_first_bad ? sc->trace_first_bad : "?");
+        fputc('\n', stderr);
+    }
     return 0;
 }
 
@@ -867,7 +892,8 @@ static int cmd_run(const args *a, const options *o)
     if (!e) {
         fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
         kvs_scenario_free(&sc);
-        return EXIT_USAGE;
+        /* the scenario was validated: only memory can be missing */
+        return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
     if (a->seen[F_DECISIONS]) { /* the log drives the engine to the end itself */
@@ -925,7 +951,7 @@ static int cmd_compare(const args *a, const options *o)
         kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
         if (!e) {
             fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why);
-            rc = EXIT_USAGE;
+            rc = strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
             break;
         }
         kvs_engine_keep_history(e, false);

@@ -155,16 +155,6 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static void *xcalloc(size_t count, size_t size)
-{
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "kvscope: out of memory (%zu x %zu bytes)\n", count, size);
-        abort();
-    }
-    return p;
-}
-
 static void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
@@ -868,7 +858,12 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     if (!kvs_config_valid(cfg, why, n))
         return NULL;
 
-    kvs_engine *e = xcalloc(1, sizeof *e);
+    /* The per-request arrays are the one allocation that scales with the input (about 100
+     * bytes a request): when they do not fit, say so and return NULL instead of aborting, so
+     * that a huge workload is refused cleanly (the caller exits with status 1). */
+    kvs_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        goto out_of_memory;
     e->w = w;
     e->n = w->count;
     e->M = w->memory;
@@ -877,24 +872,33 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->head_blocked_through = -1;
     e->head_blocked_t1 = false;
     e->run_ok = true;
-    size_t cnt = e->n;
+    size_t cnt = e->n, c1 = cnt ? cnt : 1;
 
-    e->r = xcalloc(cnt, sizeof *e->r);
-    e->q = xmalloc(cnt * sizeof *e->q);
+    e->r = calloc(c1, sizeof *e->r);
+    e->q = malloc(c1 * sizeof *e->q);
     e->s_head = cnt;
-    e->lat = xmalloc(cnt * sizeof *e->lat);
+    e->lat = malloc(c1 * sizeof *e->lat);
+    if (!e->r || !e->q || !e->lat) {
+        kvs_engine_free(e);
+        goto out_of_memory;
+    }
 
     bool sorted = true;
     for (size_t i = 1; i < cnt && sorted; i++)
         sorted = w->requests[i - 1].arrival <= w->requests[i].arrival;
     if (!sorted) {
-        e->by_arrival = xmalloc(cnt * sizeof *e->by_arrival);
-        uint32_t *tmp = xmalloc(cnt * sizeof *tmp);
+        e->by_arrival = malloc(c1 * sizeof *e->by_arrival);
+        uint32_t *tmp = malloc(c1 * sizeof *tmp);
+        e->rank_of = malloc(c1 * sizeof *e->rank_of);
+        if (!e->by_arrival || !tmp || !e->rank_of) {
+            free(tmp);
+            kvs_engine_free(e);
+            goto out_of_memory;
+        }
         for (size_t i = 0; i < cnt; i++)
             e->by_arrival[i] = (uint32_t)i;
         sort_by_arrival(w->requests, e->by_arrival, tmp, cnt);
         free(tmp);
-        e->rank_of = xmalloc(cnt * sizeof *e->rank_of);
         for (size_t k = 0; k < cnt; k++)
             e->rank_of[e->by_arrival[k]] = (uint32_t)k;
     }
@@ -910,6 +914,13 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     derive_estimates(e, cfg.information);
     e->block.memory_budget = e->M;
     return e;
+
+out_of_memory:
+    if (why && n)
+        snprintf(why, n, "out of memory: simulating %zu requests needs about %zu MiB", w->count,
+                 (w->count * (sizeof(req_state) + sizeof(qent) + sizeof(rent) + 4 * 8 + 5)
+                  >> 20) + 1);
+    return NULL;
 }
 
 void kvs_engine_free(kvs_engine *e)

@@ -80,18 +80,73 @@ static void put_visible(FILE *f, const char *s, size_t from, size_t to)
     }
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if s does not start one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        if (c == 0xED)
+            hi = 0x9F; /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F; /* beyond U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!is_continuation(s[i]))
+            return 0;
+    return n;
+}
+
+void kvs_fput_printable(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_length(p);
+        if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7F))) {
+            fprintf(f, "\\x%02X", *p);
+            p++;
+        } else if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
+            fprintf(f, "\\u%04X", p[1]); /* a C1 control, e.g. U+009B (CSI) */
+            p += 2;
+        } else {
+            fwrite(p, 1, n, f);
+            p += n;
+        }
+    }
+}
+
+/* The file name and the message quote what the file holds (ids, fields, names): a hostile file
+ * could otherwise send escape sequences to the user's terminal through them. */
 void kvs_error_print(FILE *f, const kvs_error *err)
 {
     const char *file = err->file ? err->file : "<input>";
     const char *msg = err->message ? err->message : "out of memory while reporting an error";
-    if (err->line <= 0) {
-        fprintf(f, "%s: error: %s\n", file, msg);
+    kvs_fput_printable(f, file);
+    if (err->line > 0 && err->column > 0)
+        fprintf(f, ":%d:%d", err->line, err->column);
+    else if (err->line > 0)
+        fprintf(f, ":%d", err->line);
+    fputs(": error: ", f);
+    kvs_fput_printable(f, msg);
+    fputc('\n', f);
+    if (err->line <= 0)
         return;
-    }
-    if (err->column <= 0)
-        fprintf(f, "%s:%d: error: %s\n", file, err->line, msg);
-    else
-        fprintf(f, "%s:%d:%d: error: %s\n", file, err->line, err->column, msg);
     if (!err->source_line)
         return;
 

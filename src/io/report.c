@@ -14,6 +14,8 @@
 
 #include <cJSON.h>
 
+#include "io/scenario.h" /* kvs_fput_printable */
+
 #include "kvscope/bound.h"
 
 int kvs_format_parse(const char *name, kvs_format *out)
@@ -350,7 +352,9 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     int64_t M = kvs_engine_memory_budget(e);
     char a[64], b[64], c[64];
 
-    fprintf(f, "scenario     %s\n", meta && meta->scenario ? meta->scenario : "");
+    fputs("scenario     ", f); /* the name comes from the file: no escape sequences */
+    kvs_fput_printable(f, meta && meta->scenario ? meta->scenario : "");
+    fputc('\n', f);
     if (meta && meta->memory_note) /* "M = ... tokens: how it was derived" */
         fprintf(f, "memory       %s\n", meta->memory_note);
     else
@@ -508,8 +512,9 @@ static int compare_text(FILE *f, const kvs_compare_info *info, const kvs_compare
                         size_t n)
 {
     const kvs_report_meta *meta = &info->meta;
-    fprintf(f, "scenario %s: M = %" PRId64 " tokens, seed %" PRIu64,
-            meta->scenario ? meta->scenario : "", info->memory, info->seed);
+    fputs("scenario ", f);
+    kvs_fput_printable(f, meta->scenario ? meta->scenario : "");
+    fprintf(f, ": M = %" PRId64 " tokens, seed %" PRIu64, info->memory, info->seed);
     if (n > 0)
         fprintf(f, ", %zu requests, total volume %" PRId64 " token-steps",
                 rows[0].summary.requests, rows[0].summary.total_volume);

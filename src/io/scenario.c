@@ -1743,6 +1743,11 @@ int kvs_scenario_load(const char *path, const kvs_scenario_overrides *ov, kvs_sc
                       ".yaml file");
         return -1;
     }
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)MAX_FILE_BYTES) {
+        kvs_error_set(err, path, 0, 0, "the file is larger than 1 GiB: a scenario is "
+                      "hand-written YAML; is this a trace?");
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         kvs_error_set(err, path, 0, 0, "cannot open the scenario: %s", strerror(errno));
@@ -1765,6 +1770,15 @@ int kvs_scenario_load(const char *path, const kvs_scenario_overrides *ov, kvs_sc
             cap *= 2;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
+        /* YAML text never holds a NUL byte: stop reading after the first one and let the
+         * parser report it with its position. Without this, a device such as /dev/zero was
+         * read up to the 1 GiB limit before anything was said. */
+        const char *nul = got ? memchr(buf + len, '\0', got) : NULL;
+        if (nul != NULL) {
+            len = (size_t)(nul - buf) + 1;
+            rc = 0;
+            break;
+        }
         len += got;
         if (got == 0) {
             if (ferror(f))

@@ -24,6 +24,9 @@ void kvs_error_set(kvs_error *err, const char *file, int line, int column, const
 /* Print "file:line:col: error: message", then the source line and a caret under the column. */
 void kvs_error_print(FILE *f, const kvs_error *err);
 void kvs_error_clear(kvs_error *err);
+/* Write s for a terminal: control characters (C0, DEL, C1) and bytes that are not valid UTF-8
+ * are written as \xHH or \u00HH escapes; everything else as is. */
+void kvs_fput_printable(FILE *f, const char *s);
 
 typedef struct {
     char *path;            /* as given (or "<default>" for the embedded one) */

@@ -16,7 +16,9 @@ static struct termios saved_modes;
 static volatile sig_atomic_t saved_modes_ok;
 
 static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
-static const int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+/* SIGQUIT is what Ctrl-\ sends (cbreak mode keeps it): it ends the process like a crash, so
+ * it gets the same treatment, or the shell was left on the alternate screen with no echo. */
+static const int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGQUIT};
 #define NQUIT (sizeof quit_signals / sizeof quit_signals[0])
 #define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
 
