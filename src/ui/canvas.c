@@ -638,7 +638,7 @@ void canvas_draw(WINDOW *w, const ui_view *v)
 {
     int h = getmaxy(w), wd = getmaxx(w);
     bool stacked = v->mode == UI_VIEW_STACKED;
-    char title[96];
+    char title[160];
     int64_t spc = ui_zoom_steps_per_col(v->vp.zoom);
     int cps = ui_zoom_cols_per_step(v->vp.zoom);
     char zoom[32];
@@ -646,8 +646,9 @@ void canvas_draw(WINDOW *w, const ui_view *v)
         snprintf(zoom, sizeof zoom, "%d cols/step", cps);
     else
         snprintf(zoom, sizeof zoom, "%lld step%s/col", (long long)spc, spc == 1 ? "" : "s");
-    snprintf(title, sizeof title, "memory %s time%s%s%s%s%s", v->pal->g.times, v->pal->g.dot,
-             stacked ? "stacked" : "lanes", v->pal->g.dot, zoom,
+    snprintf(title, sizeof title, "%s%smemory %s time%s%s%s%s%s",
+             v->title_prefix ? v->title_prefix : "", v->title_prefix ? v->pal->g.dot : "",
+             v->pal->g.times, v->pal->g.dot, stacked ? "stacked" : "lanes", v->pal->g.dot, zoom,
              v->follow ? "" : (v->pal->ascii ? " | scrolled (f: follow)" : " · scrolled (f: follow)"));
     ui_box(w, v->pal, title, false);
     frame f;

@@ -38,6 +38,17 @@ static double metric_value(const kvs_counters *c, size_t m)
     return 0;
 }
 
+/* Latency figures exist only once a lane has finished a request (TTFT once one started):
+ * a lane with none shows "-" and does not take part in "best". */
+static bool has_value(const kvs_counters *c, size_t m)
+{
+    if (m >= 2 && m <= 4)
+        return c->completed > 0;
+    if (m == 5)
+        return c->completed > 0 || c->running > 0;
+    return true;
+}
+
 void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n)
 {
     const ui_palette *p = lanes[0].pal;
@@ -68,13 +79,22 @@ void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n)
         int y = 2 + (int)m;
         ui_put_text(w, y, 2, p, UI_ROLE_DIM, metrics[m].name, lw);
         double best = 0;
+        bool any = false;
         for (size_t k = 0; k < n; k++) {
+            if (!has_value(lanes[k].counters, m))
+                continue;
             double x = metric_value(lanes[k].counters, m);
-            if (k == 0 || (metrics[m].lower_better ? x < best : x > best))
+            if (!any || (metrics[m].lower_better ? x < best : x > best))
                 best = x;
+            any = true;
         }
         for (size_t k = 0; k < n; k++) {
             double x = metric_value(lanes[k].counters, m);
+            if (!has_value(lanes[k].counters, m)) {
+                snprintf(buf, sizeof buf, "%*s", cw - 1, "-");
+                ui_put_text(w, y, 2 + lw + (int)k * cw, p, UI_ROLE_DIM, buf, cw);
+                continue;
+            }
             if (metrics[m].is_double)
                 snprintf(buf, sizeof buf, "%*.1f", cw - 1, x);
             else

@@ -237,10 +237,11 @@ static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
         WINDOW *w = derwin(stdscr, y1 - y0, r.w, y0, r.x);
         if (!w)
             continue;
-        canvas_draw(w, lv);
         char title[64];
-        snprintf(title, sizeof title, " lane %zu: %-9s", k + 1, config_name(lv->cfg));
-        ui_put_text(w, 0, 2, &st->pal, UI_ROLE_HEADING, title, r.w - 4);
+        snprintf(title, sizeof title, "lane %zu: %s", k + 1, config_name(lv->cfg));
+        lv->title_prefix = title;
+        canvas_draw(w, lv);
+        lv->title_prefix = NULL;
         delwin(w);
     }
 }

@@ -42,6 +42,7 @@ typedef struct {
     ui_canvas_scratch *scratch;
     const char *const *story; /* the selected request's story, one sentence per line */
     size_t story_lines;
+    const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
 } ui_view;
 
 typedef enum {

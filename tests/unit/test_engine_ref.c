@@ -1,4 +1,4 @@
-/* test_engine_ref.c: the engine against the reference implementation (reference.h) on hundreds of
+/* test_engine_ref.c: the engine against the reference implementation (reference.h) on 1 400
  * seeded random scenarios, and the invariants of MODEL.md / docs/ENGINE.md asserted on the engine.
  * Every failure prints the case seed; `KVS_SEED=<seed> build/tests/test_engine_ref` replays it.
  *
@@ -24,7 +24,7 @@
 #include "kvscope/workload.h"
 #include "unit/reference.h"
 
-#define CASES 700
+#define CASES 1400
 #define MAX_N 160 /* n is 1..40 except in the few large cases (family 4) */
 #define MAX_SWITCHES 4
 
