@@ -10,19 +10,7 @@ root=$(cd "$here/../.." && pwd)
 sock=kvs-race-$$
 trap 'tmux -L "$sock" kill-server 2>/dev/null' EXIT
 tiny="$here/tiny.yaml"
-pass=0 fail=0
-T() { tmux -L "$sock" "$@"; }
-screen() { T capture-pane -p -t "$1" 2>/dev/null; }
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && screen "$2" | sed 's/^/     | /'; }
-wait_for() {
-    n=$(( ${3:-5} * 50 ))
-    while [ "$n" -gt 0 ]; do
-        screen "$1" | grep -qF -- "$2" && return 0
-        sleep 0.02; n=$((n - 1))
-    done
-    return 1
-}
+. "$here/lib.sh"
 start() {
     s=$1; shift
     T -f /dev/null new-session -d -s "$s" -x 120 -y 40 \

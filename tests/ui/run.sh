@@ -15,39 +15,7 @@ tmp=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 tiny="$here/tiny.yaml"
-pass=0
-fail=0
-
-T() { tmux -L "$sock" "$@"; }
-screen() { T capture-pane -p -t "$1" 2>/dev/null; }
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    if [ -n "${2:-}" ]; then screen "$2" | sed 's/^/     | /'; fi
-}
-
-# wait_for SESSION TEXT [SECONDS]: poll until TEXT is on the screen; 1 on timeout.
-wait_for() {
-    n=$(( ${3:-5} * 50 ))
-    while [ "$n" -gt 0 ]; do
-        screen "$1" | grep -qF -- "$2" && return 0
-        sleep 0.02
-        n=$((n - 1))
-    done
-    return 1
-}
-
-# wait_gone SESSION TEXT [SECONDS]: poll until TEXT has left the screen.
-wait_gone() {
-    n=$(( ${3:-5} * 50 ))
-    while [ "$n" -gt 0 ]; do
-        screen "$1" | grep -qF -- "$2" || return 0
-        sleep 0.02
-        n=$((n - 1))
-    done
-    return 1
-}
+. "$here/lib.sh"
 
 # start SESSION ARGS...: kvscope alone in a 120x40 pane, ASCII and no colour so that the screen
 # text says everything.

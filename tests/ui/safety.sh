@@ -19,35 +19,7 @@ tmp=$(mktemp -d)
 trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 tiny="$here/tiny.yaml"
-pass=0
-fail=0
-
-T() { tmux -L "$sock" "$@"; }
-screen() { T capture-pane -p -t "$1" 2>/dev/null; }
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL $1"
-    if [ -n "${2:-}" ]; then screen "$2" | sed 's/^/     | /'; fi
-}
-wait_for() { # SESSION TEXT [SECONDS]
-    n=$(( ${3:-5} * 50 ))
-    while [ "$n" -gt 0 ]; do
-        screen "$1" | grep -qF -- "$2" && return 0
-        sleep 0.02
-        n=$((n - 1))
-    done
-    return 1
-}
-wait_gone() { # SESSION TEXT [SECONDS]
-    n=$(( ${3:-5} * 50 ))
-    while [ "$n" -gt 0 ]; do
-        screen "$1" | grep -qF -- "$2" || return 0
-        sleep 0.02
-        n=$((n - 1))
-    done
-    return 1
-}
+. "$here/lib.sh"
 shell() {
     T -f /dev/null new-session -d -s "$1" -x 120 -y 40 \
         "cd '$tmp' && env PS1='$ ' TERM=tmux-256color LANG=C.UTF-8 sh -i"
