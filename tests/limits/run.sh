@@ -3,6 +3,7 @@
 #  1. a generated scenario of 10 million requests under a 1 GiB address-space limit either runs
 #     to the end within it (the compact engine does: ~56 bytes a request) or is refused with
 #     "out of memory" (status 1 or 2), within 60 s: never a signal, never the OOM killer;
+#     In 512 MiB it cannot fit and must be refused the same clean way;
 #  2. the documented limit: 50 000 001 requests is refused up front, in under a second;
 #  3. -o FILE is atomic: kvscope killed with SIGKILL while it writes a 300 000-request report
 #     leaves the old FILE byte for byte as it was; an unkilled run then replaces it whole.
@@ -40,6 +41,18 @@ elif { [ "$rc" = 1 ] || [ "$rc" = 2 ]; } && grep -q "out of memory" err.txt && [
     ok "10 million requests in 1 GiB: refused with status $rc in $ms ms ($(head -1 err.txt))"
 else
     bad "10 million requests in 1 GiB: status $rc after $ms ms: $(head -1 err.txt)"
+fi
+
+# 1b. the same in 512 MiB cannot fit (the workload alone is 381 MiB): a clean refusal, not a crash
+t0=$(now_ms)
+( ulimit -v 524288; exec "$kvs" run ten-million.yaml --format text -o out-small.txt ) 2>err.txt >/dev/null
+rc=$?
+ms=$(( $(now_ms) - t0 ))
+if { [ "$rc" = 1 ] || [ "$rc" = 2 ]; } && grep -q "out of memory" err.txt && [ "$ms" -lt 60000 ] \
+   && [ ! -e out-small.txt ]; then
+    ok "10 million requests in 512 MiB: refused with status $rc in $ms ms ($(head -1 err.txt))"
+else
+    bad "10 million requests in 512 MiB: status $rc after $ms ms: $(head -1 err.txt)"
 fi
 
 # 2. over the documented limit
