@@ -134,10 +134,12 @@ static void unknown_name(const char *what, const char *name, const char *const *
     }
     size_t limit = len / 3 > 2 ? len / 3 : 2;
     int used = snprintf(why, n, "unknown %s '%s'", what, name);
-    if (best <= limit && used >= 0 && (size_t)used < n)
+    bool suggested = best <= limit && used >= 0 && (size_t)used < n;
+    if (suggested)
         used += snprintf(why + used, n - (size_t)used, ": did you mean '%s'?", names[best_i]);
     if (used >= 0 && (size_t)used < n)
-        used += snprintf(why + used, n - (size_t)used, " Known %ss:", what);
+        used += snprintf(why + used, n - (size_t)used, "%s Known %ss:", suggested ? "" : ".",
+                         what);
     for (size_t i = 0; i < count && used >= 0 && (size_t)used < n; i++)
         used += snprintf(why + used, n - (size_t)used, "%s %s", i ? "," : "", names[i]);
 }
