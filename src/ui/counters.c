@@ -209,15 +209,9 @@ void counters_draw(WINDOW *w, const ui_view *v)
         return;
 
     /* Distance to the optimum: total latency over the lower bound of docs/OPTIMUM.md, once the
-     * total exists (every request done); before that, the bound itself. Computed once per
-     * workload (O(n log n)) and cached: the scenario does not change while the UI runs. */
-    static const kvs_workload *bound_of = NULL;
-    static int64_t bound = 0;
-    const kvs_workload *wl = kvs_engine_workload(v->engine);
-    if (wl != bound_of) {
-        bound = kvs_bound_total_latency(wl);
-        bound_of = wl;
-    }
+     * total exists (every request done); before that, the bound itself. The UI computes it
+     * once (O(n log n)) when it starts: the workload does not change while it runs. */
+    int64_t bound = v->lower_bound;
     label(w, y, x, p, "vs LB");
     if (bound > 0 && c->completed == c->total) {
         snprintf(line, sizeof line, "%s%.2f", p->g.times,

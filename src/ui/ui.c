@@ -10,6 +10,7 @@
 
 #include "kvscope/timeline.h"
 #include "ui/term.h"
+#include "kvscope/bound.h"
 #include "ui/ui.h"
 #include "ui/view.h"
 
@@ -42,6 +43,7 @@ typedef struct {
     int64_t base_t;        /* pacing: at base_ms the clock was base_t */
     double base_ms;
     int64_t chunk;         /* steps per advance call, adapted to keep slices short */
+    int64_t lower_bound;   /* of the workload (docs/OPTIMUM.md), computed once */
     int64_t horizon;       /* a guess at the run's length, to fit it on screen */
     int zoom_cap;          /* never zoom out so far that a typical request is a sliver */
     int64_t lane_scale;
@@ -181,6 +183,7 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->counters = c;
     v->cfg = kvs_engine_config(v->engine);
     v->initial_cfg = st->initial_cfg;
+    v->lower_bound = st->lower_bound;
     v->mode = st->mode;
     v->follow = st->follow;
     v->selected = st->selected;
@@ -908,6 +911,7 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     }
     ui_palette_init(&st->pal, opt->color, opt->ascii);
     plan(st);
+    st->lower_bound = kvs_bound_total_latency(&s->workload);
     st->speed = initial_speed(st);
     rebase(st);
     set_status(st, "%s: %zu requests, M = %lld tokens. %s",

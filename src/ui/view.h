@@ -43,6 +43,7 @@ typedef struct {
     const char *const *story; /* the selected request's story, one sentence per line */
     size_t story_lines;
     const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
+    int64_t lower_bound;      /* kvs_bound_total_latency of the workload; 0 = not known */
 } ui_view;
 
 typedef enum {
