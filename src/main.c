@@ -872,6 +872,25 @@ static int deliver(const char *path, kvs_write_fn fn, report_job *job)
 
 /* ---------------------------------------------------------------- commands */
 
+/* The engine of a single-config command (run, render, explain) on a loaded scenario. Returns 0
+ * with *out set, or an exit status after saying why: 2 for a configuration or workload the engine
+ * refuses, 1 when memory ran out (the scenario itself was validated). */
+static int new_engine(command cmd, const kvs_scenario *sc, const char *path, const options *o,
+                      kvs_engine **out)
+{
+    *out = NULL;
+    kvs_config cfg;
+    int rc = single_config(cmd, sc, o, &cfg);
+    if (rc)
+        return rc;
+    char why[512] = "";
+    *out = kvs_engine_new(&sc->workload, cfg, why, sizeof why);
+    if (*out)
+        return 0;
+    fprintf(stderr, "kvscope: %s: %s\n", path, why[0] ? why : "cannot simulate");
+    return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
+}
+
 static int cmd_run(const args *a, const options *o)
 {
     if (!a->scenario)
@@ -881,19 +900,10 @@ static int cmd_run(const args *a, const options *o)
     int rc = load_scenario(a->scenario, &o->scenario, &sc);
     if (rc)
         return rc;
-    kvs_config cfg;
-    rc = single_config(CMD_RUN, &sc, o, &cfg);
-    if (rc) {
+    kvs_engine *e;
+    if ((rc = new_engine(CMD_RUN, &sc, a->scenario, o, &e)) != 0) {
         kvs_scenario_free(&sc);
         return rc;
-    }
-    char why[512] = "";
-    kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
-    if (!e) {
-        fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
-        kvs_scenario_free(&sc);
-        /* the scenario was validated: only memory can be missing */
-        return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
     if (a->seen[F_DECISIONS]) { /* the log drives the engine to the end itself */
@@ -1055,17 +1065,12 @@ static int cmd_render(const args *a, const options *o)
                                        "render scenarios/classroom.yaml -o fig.svg");
     kvs_scenario sc;
     int rc = load_scenario(a->scenario, &o->scenario, &sc);
-    kvs_config cfg;
-    if (rc == 0 && (rc = single_config(CMD_RENDER, &sc, o, &cfg)) != 0)
-        kvs_scenario_free(&sc);
     if (rc)
         return rc;
-    char why[512] = "";
-    kvs_engine *e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
-    if (!e) {
-        fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why[0] ? why : "cannot simulate");
+    kvs_engine *e;
+    if ((rc = new_engine(CMD_RENDER, &sc, a->scenario, o, &e)) != 0) {
         kvs_scenario_free(&sc);
-        return EXIT_USAGE;
+        return rc;
     }
     kvs_engine_run(e);
     kvs_svg_options so = {sc.name, sc.step_ms, o->from, o->to,
@@ -1086,26 +1091,18 @@ static int cmd_explain(const args *a, const options *o)
     int rc = load_scenario(a->scenario, &o->scenario, &sc);
     if (rc)
         return rc;
-    kvs_config cfg;
     kvs_engine *e = NULL;
-    char why[512] = "";
     long req = kvs_find_request(&sc.workload, a->value[F_REQUEST]);
     if (req < 0) {
         fprintf(stderr, "kvscope: %s has no request '%s': give an id from its requests (or a "
                         "1-based number for requests without ids)\n",
                 a->scenario, a->value[F_REQUEST]);
         rc = EXIT_USAGE;
-    } else if ((rc = single_config(CMD_EXPLAIN, &sc, o, &cfg)) == 0) {
-        e = kvs_engine_new(&sc.workload, cfg, why, sizeof why);
-        if (!e) {
-            fprintf(stderr, "kvscope: %s: %s\n", a->scenario, why);
-            rc = EXIT_USAGE;
-        } else {
-            kvs_engine_keep_history(e, false);
-            if (kvs_explain_write(stdout, e, (size_t)req) != 0 || fflush(stdout) != 0) {
-                fprintf(stderr, "kvscope: cannot write to standard output\n");
-                rc = EXIT_RUNTIME;
-            }
+    } else if ((rc = new_engine(CMD_EXPLAIN, &sc, a->scenario, o, &e)) == 0) {
+        kvs_engine_keep_history(e, false);
+        if (kvs_explain_write(stdout, e, (size_t)req) != 0 || fflush(stdout) != 0) {
+            fprintf(stderr, "kvscope: cannot write to standard output\n");
+            rc = EXIT_RUNTIME;
         }
     }
     kvs_engine_free(e);
