@@ -35,6 +35,22 @@ typedef struct {
 } kvs_bound_job;
 int64_t kvs_bound_completion_sum(kvs_bound_job *jobs, size_t n, int64_t memory);
 
+/* The same bound as time goes on, for a live ratio. With L_k = max(ceil(C_(k)), e_(k)) (the k-th
+ * completion of any schedule is >= L_k), the latency any schedule has accrued by time t,
+ *     Σ_i (min(c_i, t) - min(a_i, t))   (each request counts the steps it has been in the system),
+ * is at least
+ *     kvs_bound_profile_at(p, t) = Σ_k min(L_k, t) - Σ_i min(a_i, t),
+ * which grows to kvs_bound_total_latency once t passes the last L_k. O(n log n) to build,
+ * O(log n) per query, 16 bytes per request. The profile owns its memory; free it with
+ * kvs_bound_profile_free. NULL when out of memory. */
+typedef struct kvs_bound_profile kvs_bound_profile;
+kvs_bound_profile *kvs_bound_profile_new(const kvs_workload *w);
+/* -1 when a sum saturated (absurd inputs): no partial bound is known then. */
+int64_t kvs_bound_profile_at(const kvs_bound_profile *p, int64_t t);
+/* = kvs_bound_total_latency of the workload */
+int64_t kvs_bound_profile_total(const kvs_bound_profile *p);
+void kvs_bound_profile_free(kvs_bound_profile *p);
+
 /* The ratio a report shows: total / bound, or 0 when bound <= 0 (nothing to compare). */
 double kvs_bound_ratio(int64_t total_latency, int64_t bound);
 

@@ -82,6 +82,9 @@ typedef struct {
     int64_t evictions;
     /* latency over the completed requests (0 when none) */
     int64_t latency_sum;
+    /* Σ_i (min(c_i, now) - min(a_i, now)): the steps every request has spent in the system so
+     * far, done or not; latency_sum once all are done (kvs_bound_profile_at bounds it below) */
+    int64_t latency_accrued;
     double latency_mean;
     int64_t latency_p50, latency_p90, latency_p99, latency_max;
     double ttft_mean;        /* over requests admitted at least once */

@@ -126,31 +126,50 @@ static void srpt(const kvs_bound_job *jobs, size_t n, int64_t M, int64_t *heapbu
     }
 }
 
+/* The per-rank bounds: L[k] = max(ceil(C_(k)), e_(k)), ascending (the max of two ascending
+ * sequences). L has room for n. Returns false when out of memory. `jobs` is reordered. */
+static bool rank_bounds(kvs_bound_job *jobs, size_t n, int64_t memory, int64_t *L)
+{
+    int64_t small[2 * 16];
+    int64_t *buf = small;
+    if (n > 16) {
+        buf = malloc(2 * n * sizeof *buf);
+        if (!buf)
+            return false;
+    }
+    int64_t *heapbuf = buf, *e = buf + n;
+    qsort(jobs, n, sizeof *jobs, cmp_job_release);
+    srpt(jobs, n, memory, heapbuf, L);
+    qsort(L, n, sizeof *L, cmp_i64); /* already sorted unless a job had no volume left */
+    for (size_t i = 0; i < n; i++)
+        e[i] = jobs[i].min_finish;
+    qsort(e, n, sizeof *e, cmp_i64);
+    for (size_t k = 0; k < n; k++)
+        if (e[k] > L[k])
+            L[k] = e[k];
+    if (buf != small)
+        free(buf);
+    return true;
+}
+
 int64_t kvs_bound_completion_sum(kvs_bound_job *jobs, size_t n, int64_t memory)
 {
     if (n == 0)
         return 0;
     if (memory <= 0)
         return -1;
-    int64_t small[3 * 16];
-    int64_t *buf = small;
-    if (n > 16) {
-        buf = malloc(3 * n * sizeof *buf);
-        if (!buf)
-            return -1;
+    int64_t small[16];
+    int64_t *L = n > 16 ? malloc(n * sizeof *L) : small;
+    if (!L)
+        return -1;
+    int64_t sum = -1;
+    if (rank_bounds(jobs, n, memory, L)) {
+        sum = 0;
+        for (size_t k = 0; k < n; k++)
+            sum = sat_add(sum, L[k]);
     }
-    int64_t *heapbuf = buf, *fin = buf + n, *e = buf + 2 * n;
-    qsort(jobs, n, sizeof *jobs, cmp_job_release);
-    srpt(jobs, n, memory, heapbuf, fin);
-    qsort(fin, n, sizeof *fin, cmp_i64); /* already sorted unless a job had no volume left */
-    for (size_t i = 0; i < n; i++)
-        e[i] = jobs[i].min_finish;
-    qsort(e, n, sizeof *e, cmp_i64);
-    int64_t sum = 0;
-    for (size_t k = 0; k < n; k++)
-        sum = sat_add(sum, fin[k] > e[k] ? fin[k] : e[k]);
-    if (buf != small)
-        free(buf);
+    if (L != small)
+        free(L);
     return sum;
 }
 
@@ -214,6 +233,98 @@ int64_t kvs_bound_burst(const kvs_request *r, size_t n, int64_t memory)
     free(v);
     int64_t volume_bound = sr > 0 ? sat_add(sq, 1) : sq; /* the ceiling: latencies are whole */
     return volume_bound > outputs ? volume_bound : outputs;
+}
+
+/* ---------------------------------------------------------------- the bound as time goes on */
+
+/* Both sequences are kept only as prefix sums (n + 1 entries each): the k-th value is
+ * P[k+1] - P[k], and the sums up to a rank are what the query needs. */
+struct kvs_bound_profile {
+    size_t n;
+    int64_t *rank;    /* prefix sums of L_k, ascending L */
+    int64_t *arrival; /* prefix sums of a_i, ascending a */
+    bool saturated;   /* a sum reached INT64_MAX: only the total (saturated) is known */
+    int64_t total;
+};
+
+static int64_t prefix_min_sum(const int64_t *P, size_t n, int64_t t)
+{
+    /* Σ_k min(x_k, t) for ascending x_k = P[k+1] - P[k]: the first j with x_j > t splits it */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (P[mid + 1] - P[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return P[lo] + t * (int64_t)(n - lo);
+}
+
+kvs_bound_profile *kvs_bound_profile_new(const kvs_workload *w)
+{
+    size_t n = w->count;
+    kvs_bound_profile *p = calloc(1, sizeof *p);
+    kvs_bound_job *jobs = n ? malloc(n * sizeof *jobs) : NULL;
+    int64_t *L = n ? malloc(n * sizeof *L) : NULL;
+    if (p) {
+        p->n = n;
+        p->rank = malloc((n + 1) * sizeof *p->rank);
+        p->arrival = malloc((n + 1) * sizeof *p->arrival);
+    }
+    if (!p || !p->rank || !p->arrival || (n && (!jobs || !L)))
+        goto oom;
+    int64_t arrivals = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kvs_request *r = &w->requests[i];
+        jobs[i].release = r->arrival;
+        jobs[i].volume = kvs_volume(r->prompt, r->output);
+        jobs[i].min_finish = r->arrival + r->output;
+    }
+    if (n && (w->memory <= 0 || !rank_bounds(jobs, n, w->memory, L)))
+        goto oom;
+    p->rank[0] = 0;
+    for (size_t k = 0; k < n; k++)
+        p->rank[k + 1] = sat_add(p->rank[k], L[k]);
+    /* jobs are sorted by release now */
+    p->arrival[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        p->arrival[i + 1] = sat_add(p->arrival[i], jobs[i].release);
+        arrivals = p->arrival[i + 1];
+    }
+    p->saturated = p->rank[n] == INT64_MAX || arrivals == INT64_MAX;
+    p->total = p->rank[n] == INT64_MAX ? INT64_MAX : p->rank[n] - arrivals;
+    free(jobs);
+    free(L);
+    return p;
+oom:
+    free(jobs);
+    free(L);
+    kvs_bound_profile_free(p);
+    return NULL;
+}
+
+int64_t kvs_bound_profile_total(const kvs_bound_profile *p) { return p->total; }
+
+int64_t kvs_bound_profile_at(const kvs_bound_profile *p, int64_t t)
+{
+    if (p->n == 0 || t <= 0)
+        return 0;
+    if (p->saturated)
+        return -1;
+    if (t > p->rank[p->n] - p->rank[p->n - 1]) /* past the last rank: the whole bound */
+        return p->total;
+    /* each part is at most its own total (min(x, t) <= x), so nothing overflows */
+    return prefix_min_sum(p->rank, p->n, t) - prefix_min_sum(p->arrival, p->n, t);
+}
+
+void kvs_bound_profile_free(kvs_bound_profile *p)
+{
+    if (!p)
+        return;
+    free(p->rank);
+    free(p->arrival);
+    free(p);
 }
 
 double kvs_bound_ratio(int64_t total_latency, int64_t bound)

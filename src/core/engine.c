@@ -129,6 +129,7 @@ struct kvs_engine {
     int64_t mem_now, peak, volume_done, tokens_generated, evictions;
     size_t completed;
     int64_t latency_sum, latency_max, ttft_sum;
+    int64_t present_arrivals; /* Σ a_i over requests that arrived and are not done */
     size_t ttft_n;
     int64_t *lat;        /* latencies: lat[0..lat_sorted_n) sorted, then in completion order */
     size_t lat_sorted_n;
@@ -1254,6 +1255,7 @@ static void complete_due(kvs_engine *e)
         int64_t lat = t - e->w->requests[i].arrival;
         e->lat[e->completed++] = lat;
         e->latency_sum += lat;
+        e->present_arrivals -= e->w->requests[i].arrival;
         e->latency_max = max64(e->latency_max, lat);
     }
 }
@@ -1288,8 +1290,10 @@ static void decide(kvs_engine *e)
     /* 2. arrivals; many at once (at least 8, and an eighth of the run, which bounds the cost
      * of merging) are sorted into the run, the others pushed onto the heap */
     size_t first = e->next_arrival, last = first;
-    while (last < e->n && req[arrival_index(e, last)].arrival == t)
+    while (last < e->n && req[arrival_index(e, last)].arrival == t) {
         rs_set_state(&e->r[arrival_index(e, last++)], KVS_REQ_WAITING);
+        e->present_arrivals += t;
+    }
     e->next_arrival = last;
     if (last - first >= 8 && last - first >= (e->n - e->s_head) / 8)
         q_bulk(e, first, last);
@@ -1482,6 +1486,11 @@ void kvs_engine_counters(const kvs_engine *e, kvs_counters *o)
     o->tokens_generated = e->tokens_generated;
     o->evictions = e->evictions;
     o->latency_sum = e->latency_sum;
+    /* + Σ (now - a_i) over the requests in the system; saturates like the figures it adds to */
+    int64_t present = (int64_t)(e->next_arrival - e->completed);
+    int64_t open = present && e->now > INT64_MAX / present ? INT64_MAX
+                                                           : present * e->now - e->present_arrivals;
+    o->latency_accrued = open > INT64_MAX - e->latency_sum ? INT64_MAX : e->latency_sum + open;
     if (e->completed) {
         const int64_t *s = sorted_latencies(e);
         o->latency_mean = (double)e->latency_sum / (double)e->completed;

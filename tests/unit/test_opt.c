@@ -76,12 +76,44 @@ static int64_t solve(const kvs_workload *w, kvs_opt_mode mode)
     return v;
 }
 
+/* One step at a time: at every time t the engine's accrued latency equals Σ (min(c_i, t) -
+ * min(a_i, t)) counted from the requests' states, and the live bound never exceeds it; the live
+ * bound never decreases and ends at the total bound, the accrued latency at the total latency. */
 static int64_t run_policy(const kvs_workload *w, kvs_config cfg, int64_t *evictions)
 {
     char why[200];
     kvs_engine *e = kvs_engine_new(w, cfg, why, sizeof why);
     assert_non_null(e);
-    kvs_engine_run(e);
+    kvs_bound_profile *bp = kvs_bound_profile_new(w);
+    assert_non_null(bp);
+    assert_int_equal(kvs_bound_profile_total(bp), kvs_bound_total_latency(w));
+    int64_t prev_lb = 0;
+    kvs_counters c;
+    for (;;) {
+        kvs_engine_counters(e, &c);
+        int64_t t = c.now, want = 0;
+        for (size_t i = 0; i < w->count; i++) {
+            kvs_req_info ri;
+            kvs_engine_request(e, i, &ri);
+            int64_t end = ri.state == KVS_REQ_DONE ? ri.finish : t;
+            if (ri.arrival < end)
+                want += end - ri.arrival;
+        }
+        assert_int_equal(c.latency_accrued, want);
+        int64_t lb = kvs_bound_profile_at(bp, t);
+        if (lb > c.latency_accrued || lb < prev_lb) {
+            print_error("t=%lld: accrued %lld, live bound %lld (before %lld)\n", (long long)t,
+                        (long long)c.latency_accrued, (long long)lb, (long long)prev_lb);
+            fail();
+        }
+        prev_lb = lb;
+        if (kvs_engine_done(e))
+            break;
+        kvs_engine_step(e);
+    }
+    assert_int_equal(c.latency_accrued, c.latency_sum);
+    assert_int_equal(kvs_bound_profile_at(bp, c.now + 1000), kvs_bound_profile_total(bp));
+    kvs_bound_profile_free(bp);
     kvs_summary s;
     kvs_engine_summary(e, &s);
     kvs_engine_free(e);
@@ -135,6 +167,13 @@ static void hand_burst_small_first(void **state)
     kvs_workload w = make(r, 3, 10);
     assert_int_equal(kvs_bound_burst(r, 3, 10), 8);
     assert_int_equal(kvs_bound_total_latency(&w), 9);
+    /* Live: L = 2, 3, 4 and a = 0, 0, 0: by t the bound has accrued Σ min(L_k, t) */
+    kvs_bound_profile *bp = kvs_bound_profile_new(&w);
+    assert_non_null(bp);
+    const int64_t live[] = {0, 3, 6, 8, 9, 9};
+    for (int t = 0; t < 6; t++)
+        assert_int_equal(kvs_bound_profile_at(bp, t), live[t]);
+    kvs_bound_profile_free(bp);
     assert_int_equal(solve(&w, KVS_OPT_NO_PREEMPTION), 11);
     assert_int_equal(solve(&w, KVS_OPT_PREEMPTION), 11);
     int64_t ev;
@@ -175,6 +214,14 @@ static void hand_wait_for_arrival(void **state)
                         {.arrival = 1, .prompt = 4, .output = 1}};
     kvs_workload w = make(r, 2, 6);
     assert_int_equal(kvs_bound_total_latency(&w), 7);
+    /* Live: L = 2, 6 and a = 0, 1: t = 1: 1 + 1 - 1 = 1; t = 2: 2 + 2 - 1 = 3; then +1 a step
+     * (only L's rank is still open) up to 2 + 6 - 1 = 7 at t = 6. */
+    kvs_bound_profile *bp = kvs_bound_profile_new(&w);
+    assert_non_null(bp);
+    const int64_t live[] = {0, 1, 3, 4, 5, 6, 7, 7};
+    for (int t = 0; t < 8; t++)
+        assert_int_equal(kvs_bound_profile_at(bp, t), live[t]);
+    kvs_bound_profile_free(bp);
     assert_int_equal(solve(&w, KVS_OPT_NO_PREEMPTION), 8);
     assert_int_equal(solve(&w, KVS_OPT_PREEMPTION), 8);
     int64_t ev;
@@ -198,6 +245,11 @@ static void limits(void **state)
     assert_int_equal(res.total_latency, 0);
     kvs_opt_result_free(&res);
     assert_int_equal(kvs_bound_total_latency(&w), 0);
+    kvs_bound_profile *bp = kvs_bound_profile_new(&w);
+    assert_non_null(bp);
+    assert_int_equal(kvs_bound_profile_at(bp, 5), 0);
+    assert_int_equal(kvs_bound_profile_total(bp), 0);
+    kvs_bound_profile_free(bp);
     /* a budget of 3 states cannot finish 5 requests that need 5 steps or more */
     w.count = 5;
     for (size_t i = 0; i < 5; i++)
