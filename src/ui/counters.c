@@ -208,19 +208,21 @@ void counters_draw(WINDOW *w, const ui_view *v)
     if (++y > last)
         return;
 
-    /* Distance to the optimum: total latency over the lower bound of docs/OPTIMUM.md, once the
-     * total exists (every request done); before that, the bound itself. The UI computes it
-     * once (O(n log n)) when it starts: the workload does not change while it runs. */
-    int64_t bound = v->lower_bound;
+    /* Distance to the optimum, live: latency accrued so far over the least any schedule could
+     * have accrued by now; at the end it is the report's total latency / lower bound. The
+     * bound's profile is built once when the UI starts (O(n log n)); each frame asks it once
+     * (O(log n)). */
     label(w, y, x, p, "vs LB");
-    if (bound > 0 && c->completed == c->total) {
-        snprintf(line, sizeof line, "%s%.2f", p->g.times,
-                 kvs_bound_ratio(c->latency_sum, bound));
-        value(w, y, x + 10, p, UI_ROLE_VALUE, line);
-    } else if (bound > 0) {
-        ui_fmt_num(bound, a, sizeof a);
-        snprintf(line, sizeof line, "LB %s steps, ratio at the end", a);
-        value(w, y, x + 10, p, UI_ROLE_DIM, line);
+    double ratio;
+    if (ui_live_ratio(v, &ratio)) {
+        bool done = c->completed == c->total;
+        snprintf(line, sizeof line, "%s%.2f", p->g.times, ratio);
+        cx = x + 10 + value(w, y, x + 10, p, UI_ROLE_VALUE, line);
+        ui_fmt_num(kvs_bound_profile_total(v->bound), a, sizeof a);
+        snprintf(line, sizeof line, "%s%sLB %s", done ? "" : " so far", p->g.dot, a);
+        value(w, y, cx, p, UI_ROLE_DIM, line);
+    } else {
+        value(w, y, x + 10, p, UI_ROLE_DIM, "-");
     }
     if (++y > last)
         return;
@@ -231,4 +233,15 @@ void counters_draw(WINDOW *w, const ui_view *v)
     ui_fmt_num(c->peak_memory, a, sizeof a);
     snprintf(line, sizeof line, "   peak mem %s", a);
     value(w, y, cx, p, UI_ROLE_DIM, line);
+}
+
+bool ui_live_ratio(const ui_view *v, double *ratio)
+{
+    if (!v->bound)
+        return false;
+    int64_t lb = kvs_bound_profile_at(v->bound, v->counters->now);
+    if (lb <= 0)
+        return false;
+    *ratio = kvs_bound_ratio(v->counters->latency_accrued, lb);
+    return true;
 }

@@ -16,11 +16,14 @@ static const metric metrics[] = {
     {"completed", false, false}, {"waiting", true, false},   {"total lat", true, false},
     {"mean lat", true, true},    {"p99 lat", true, false},   {"mean TTFT", true, true},
     {"evictions", true, false},  {"mem util%", false, true}, {"memory", false, false},
+    {"vs LB", true, true},
 };
 #define NMETRIC (sizeof metrics / sizeof metrics[0])
 
-static double metric_value(const kvs_counters *c, size_t m)
+static double metric_value(const ui_view *v, size_t m)
 {
+    const kvs_counters *c = v->counters;
+    double r;
     switch (m) {
     case 0: return (double)c->completed;
     case 1: return (double)c->waiting;
@@ -34,14 +37,19 @@ static double metric_value(const kvs_counters *c, size_t m)
                    ? 100.0 * (double)c->volume_done / ((double)c->memory_budget * (double)c->now)
                    : 0;
     case 8: return (double)c->memory;
+    case 9: return ui_live_ratio(v, &r) ? r : 0;
     }
     return 0;
 }
 
 /* Latency figures exist only once a lane has finished a request (TTFT once one started):
  * a lane with none shows "-" and does not take part in "best". */
-static bool has_value(const kvs_counters *c, size_t m)
+static bool has_value(const ui_view *v, size_t m)
 {
+    const kvs_counters *c = v->counters;
+    double r;
+    if (m == 9)
+        return ui_live_ratio(v, &r);
     if (m >= 2 && m <= 4)
         return c->completed > 0;
     if (m == 5)
@@ -81,21 +89,23 @@ void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n)
         double best = 0;
         bool any = false;
         for (size_t k = 0; k < n; k++) {
-            if (!has_value(lanes[k].counters, m))
+            if (!has_value(&lanes[k], m))
                 continue;
-            double x = metric_value(lanes[k].counters, m);
+            double x = metric_value(&lanes[k], m);
             if (!any || (metrics[m].lower_better ? x < best : x > best))
                 best = x;
             any = true;
         }
         for (size_t k = 0; k < n; k++) {
-            double x = metric_value(lanes[k].counters, m);
-            if (!has_value(lanes[k].counters, m)) {
+            double x = metric_value(&lanes[k], m);
+            if (!has_value(&lanes[k], m)) {
                 snprintf(buf, sizeof buf, "%*s", cw - 1, "-");
                 ui_put_text(w, y, 2 + lw + (int)k * cw, p, UI_ROLE_DIM, buf, cw);
                 continue;
             }
-            if (metrics[m].is_double)
+            if (m == 9) /* a ratio: two decimals, as in the counters */
+                snprintf(buf, sizeof buf, "%*.2f", cw - 1, x);
+            else if (metrics[m].is_double)
                 snprintf(buf, sizeof buf, "%*.1f", cw - 1, x);
             else
                 snprintf(buf, sizeof buf, "%*lld", cw - 1, (long long)x);

@@ -43,7 +43,7 @@ typedef struct {
     int64_t base_t;        /* pacing: at base_ms the clock was base_t */
     double base_ms;
     int64_t chunk;         /* steps per advance call, adapted to keep slices short */
-    int64_t lower_bound;   /* of the workload (docs/OPTIMUM.md), computed once */
+    kvs_bound_profile *bound; /* of the workload (docs/OPTIMUM.md), built once; may be NULL */
     int64_t horizon;       /* a guess at the run's length, to fit it on screen */
     int zoom_cap;          /* never zoom out so far that a typical request is a sliver */
     int64_t lane_scale;
@@ -183,7 +183,7 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->counters = c;
     v->cfg = kvs_engine_config(v->engine);
     v->initial_cfg = st->initial_cfg;
-    v->lower_bound = st->lower_bound;
+    v->bound = st->bound;
     v->mode = st->mode;
     v->follow = st->follow;
     v->selected = st->selected;
@@ -911,7 +911,7 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     }
     ui_palette_init(&st->pal, opt->color, opt->ascii);
     plan(st);
-    st->lower_bound = kvs_bound_total_latency(&s->workload);
+    st->bound = kvs_bound_profile_new(&s->workload); /* NULL (out of memory): no ratio shown */
     st->speed = initial_speed(st);
     rebase(st);
     set_status(st, "%s: %zu requests, M = %lld tokens. %s",
@@ -971,6 +971,7 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     ui_term_close();
     canvas_scratch_free(st->scratch);
     ui_story_free(st->story);
+    kvs_bound_profile_free(st->bound);
     for (size_t k = 0; k < st->ntwin; k++)
         kvs_timeline_free(st->twin[k]);
     kvs_timeline_free(st->tl);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "io/scenario.h"
+#include "kvscope/bound.h"
 #include "kvscope/engine.h"
 #include "ui/layout.h"
 #include "ui/palette.h"
@@ -43,8 +44,13 @@ typedef struct {
     const char *const *story; /* the selected request's story, one sentence per line */
     size_t story_lines;
     const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
-    int64_t lower_bound;      /* kvs_bound_total_latency of the workload; 0 = not known */
+    const kvs_bound_profile *bound; /* the workload's lower bound as time goes on; NULL = unknown */
 } ui_view;
+
+/* The distance to the optimum so far (docs/OPTIMUM.md): the latency the lane's requests have
+ * accrued by now over the least any schedule could have accrued by then. False when there is
+ * nothing to compare yet (no bound, or the bound is still 0 at this time). */
+bool ui_live_ratio(const ui_view *v, double *ratio);
 
 typedef enum {
     UI_ACT_NONE,

@@ -79,6 +79,16 @@ else
     bad "ten steps: t=10 and memory 70 / 100" $s
 fi
 
+# The live distance to the optimum (docs/OPTIMUM.md), by hand on tiny.yaml: the per-rank bounds
+# are L = 5, 10, 20, 33 (SRPT at speed 100 on volumes 40, 155, 810, 2265 finishes at 1, 2, 11,
+# 33; a + o sorted 5, 10, 20, 30), so LB = 68 and by t = 10 any schedule has accrued at least
+# 5 + 10 + 10 + 10 = 35; fcfs has accrued 4 requests x 10 steps = 40: x1.14.
+if screen $s | grep -q "vs LB *x1.14 so far | LB 68"; then
+    ok "live ratio at t=10: 40 accrued / 35 least possible = x1.14 so far, LB 68"
+else
+    bad "live ratio at t=10: x1.14 so far, LB 68" $s
+fi
+
 if out=$(screen $s | python3 "$here/screen.py" height 70 100); then
     ok "canvas: the column of step 10 is stacked to 70 of 100 tokens"
 else
@@ -120,6 +130,15 @@ if wait_for $s "paused at t=" && ! screen $s | grep -q "t=0 "; then
     ok "Space runs and pauses (the clock moved)"
 else
     bad "Space runs and pauses" $s
+fi
+
+# At the end the live ratio is the report's: total latency / lower bound (155 / 68 for fcfs).
+want=$("$kvs" run "$tiny" --format json | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["summary"]["ratio_to_lower_bound"])')
+T send-keys -t $s + + + + + + + + Space
+if wait_for $s "finished at t=" 10 && screen $s | grep -q "vs LB *x$want | LB 68"; then
+    ok "at the end the counters' ratio is the report's (x$want)"
+else
+    bad "at the end the counters' ratio is the report's (x$want)" $s
 fi
 stop $s
 
