@@ -130,6 +130,9 @@ struct kvs_engine {
     size_t completed;
     int64_t latency_sum, latency_max, ttft_sum;
     int64_t present_arrivals; /* Σ a_i over requests that arrived and are not done */
+    /* The time the queue's keys were computed at (a plugin's key may depend on it): every key
+     * of one queue, and kvs_engine_request's, is taken at this one time. */
+    int64_t key_now;
     size_t ttft_n;
     int64_t *lat;        /* latencies: lat[0..lat_sorted_n) sorted, then in completion order */
     size_t lat_sorted_n;
@@ -218,8 +221,8 @@ static int64_t policy_key(const kvs_engine *e, size_t i)
     case KVS_POLICY_PLUGIN: { /* a user key (kvscope/policy.h) over the visible fields only */
         kvs_policy_request pr = {e->w->requests[i].arrival, s, e->w->requests[i].prompt,
                                  residency_estimate(e, i),
-                                 max64(0, e->now - e->w->requests[i].arrival - e->r[i].done),
-                                 e->r[i].evictions, e->now};
+                                 max64(0, e->key_now - e->w->requests[i].arrival - e->r[i].done),
+                                 e->r[i].evictions, e->key_now};
         return e->cfg.key_fn(&pr, e->cfg.key_user);
     }
     }
@@ -1018,8 +1021,10 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
             run_insert(e, all[x].e0, all[x].b, all[x].seq, all[x].req);
         free(all);
     }
-    if (order_changed)
+    if (order_changed) {
+        e->key_now = e->now;
         q_rekey(e);
+    }
     return 0;
 }
 
@@ -1285,6 +1290,7 @@ static void run_steps(kvs_engine *e, int64_t count)
 static void decide(kvs_engine *e)
 {
     int64_t t = e->now;
+    e->key_now = t;
     const kvs_request *req = e->w->requests;
 
     /* 2. arrivals; many at once (at least 8, and an eighth of the run, which bounds the cost
