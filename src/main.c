@@ -98,7 +98,8 @@ static const flag_spec flags[F_COUNT] = {
                      "run: also write the decision log as JSON lines (docs/DECISIONS.md)"},
     [F_REQUEST] = {"request", 0, "ID", CMD_BIT(CMD_EXPLAIN), "explain: the request to explain"},
     [F_PLUGIN] = {"policy-plugin", 0, "FILE.so", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) |
-                  CMD_BIT(CMD_EXPLAIN) | CMD_BIT(CMD_RACE),
+                  CMD_BIT(CMD_EXPLAIN) | CMD_BIT(CMD_RACE) | CMD_BIT(CMD_COMPARE) |
+                  CMD_BIT(CMD_OPT),
                   "order by a user policy (docs/PLUGINS.md); 'plugin' in --policies"},
 };
 
@@ -565,6 +566,21 @@ typedef struct {
     kvs_config plugin; /* key_fn set when --policy-plugin loaded one */
 } options;
 
+/* One entry of --policies (compare, opt): its config and the name its row shows. */
+static kvs_config listed_config(const kvs_scenario *sc, const options *o, int choice,
+                                const char **name)
+{
+    kvs_config base = sc->config;
+    if (choice == PLUGIN_CHOICE) {
+        base.key_fn = o->plugin.key_fn;
+        base.key_user = NULL;
+        base.key_name = o->plugin.key_name;
+    }
+    kvs_config cfg = resolve_config(base, choice, &o->config);
+    *name = choice == PLUGIN_CHOICE ? kvs_config_policy_name(cfg) : kvs_choice_at(choice)->name;
+    return cfg;
+}
+
 static int check_and_read_options(const args *a, options *o)
 {
     command cmd = a->cmd;
@@ -697,6 +713,10 @@ static int check_and_read_options(const args *a, options *o)
                 break;
             p = comma + 1;
         }
+        /* compare and opt list every policy by default: the loaded one too, last */
+        if (o->policies_default && o->plugin.key_fn && cmd != CMD_RACE &&
+            o->npolicies < sizeof o->policies / sizeof o->policies[0])
+            o->policies[o->npolicies++] = PLUGIN_CHOICE;
         if (cmd == CMD_RACE && (o->npolicies < 2 || o->npolicies > 4))
             return usage_error(cmd, "race needs 2 to 4 policies in --policies, not %zu",
                                o->npolicies);
@@ -943,9 +963,8 @@ static int cmd_compare(const args *a, const options *o)
     size_t n = 0;
     rc = 0;
     for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
-        int idx = o->policies[i];
-        const char *name = kvs_choice_at(idx)->name;
-        kvs_config cfg = resolve_config(sc.config, idx, &o->config);
+        const char *name;
+        kvs_config cfg = listed_config(&sc, o, o->policies[i], &name);
         char why[300], desc[120];
         if (!kvs_config_valid(cfg, why, sizeof why)) {
             describe_config(cfg, desc, sizeof desc);
@@ -1019,21 +1038,22 @@ static int cmd_opt(const args *a, const options *o)
     kvs_opt_row rows[64];
     size_t n = 0;
     for (size_t i = 0; i < o->npolicies && rc == 0; i++) {
-        kvs_config cfg = resolve_config(sc.config, o->policies[i], &o->config);
+        const char *name;
+        kvs_config cfg = listed_config(&sc, o, o->policies[i], &name);
         char why[300];
         kvs_engine *e = kvs_config_valid(cfg, why, sizeof why)
                             ? kvs_engine_new(&sc.workload, cfg, why, sizeof why)
                             : NULL;
         if (!e) {
             fprintf(stderr, "kvscope: %s %s: %s\n", o->policies_default ? "note: skipped" : "",
-                    kvs_choice_at(o->policies[i])->name, why);
+                    name, why);
             rc = o->policies_default ? 0 : EXIT_USAGE;
             continue;
         }
         kvs_engine_run(e);
         kvs_summary s;
         kvs_engine_summary(e, &s);
-        rows[n++] = (kvs_opt_row){kvs_choice_at(o->policies[i])->name, cfg, s.total_latency,
+        rows[n++] = (kvs_opt_row){name, cfg, s.total_latency,
                                   s.evictions};
         kvs_engine_free(e);
     }
