@@ -33,6 +33,7 @@
 #endif
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+#define MAX_SWITCHES 64 /* --switch entries */
 #define PLUGIN_CHOICE (-2) /* in a list of choices: the policy loaded with --policy-plugin */
 
 typedef enum {
@@ -46,7 +47,7 @@ static const char *const command_names[] = {"",       "run",     "compare", "hel
 typedef enum {
     F_POLICY, F_POLICIES, F_ADMISSION, F_INFORMATION, F_MEMORY, F_SEED, F_FORMAT, F_OUTPUT,
     F_LENIENT, F_NO_COLOR, F_ASCII, F_NO_MOUSE, F_SPEED, F_PAUSED, F_HELP, F_VERSION, F_FROM, F_TO,
-    F_DECISIONS, F_REQUEST, F_PLUGIN, F_COUNT
+    F_DECISIONS, F_REQUEST, F_PLUGIN, F_SWITCH, F_COUNT
 } flag_id;
 
 typedef struct {
@@ -101,6 +102,9 @@ static const flag_spec flags[F_COUNT] = {
                   CMD_BIT(CMD_EXPLAIN) | CMD_BIT(CMD_RACE) | CMD_BIT(CMD_COMPARE) |
                   CMD_BIT(CMD_OPT),
                   "order by a user policy (docs/PLUGINS.md); 'plugin' in --policies"},
+    [F_SWITCH] = {"switch", 0, "T:P,...", CMD_BIT(CMD_RUN) | CMD_BIT(CMD_RENDER) |
+                  CMD_BIT(CMD_EXPLAIN),
+                  "switch to policy P at step T, as the view's keys do (e.g. 200:svf,600:fcfs)"},
 };
 
 #define DEFAULT_COMPARE "fcfs,sjf,svf,spf,mcsf,svf-1bit,vllm"
@@ -255,7 +259,8 @@ static void print_help(FILE *f, command topic)
         fputs("\nEXAMPLES\n"
               "  kvscope run scenarios/classroom.yaml\n"
               "  kvscope run trace.yaml --policy mcsf --format json -o report.json\n"
-              "  kvscope run trace.yaml --policy sjf --information predicted --format csv\n\n",
+              "  kvscope run trace.yaml --policy sjf --information predicted --format csv\n"
+              "  kvscope run scenarios/classroom.yaml --policy fcfs --switch 300:svf\n\n",
               f);
         print_exit_statuses(f);
         return;
@@ -288,10 +293,12 @@ static void print_help(FILE *f, command topic)
         print_flags(f, CMD_OPT);
         return;
     case CMD_RENDER:
-        fputs("Usage: kvscope render SCENARIO [--policy P] [--from T0 --to T1] -o FIG.svg\n\n"
+        fputs("Usage: kvscope render SCENARIO [--policy P] [--switch T:P,...] [--from T0 --to T1]\n"
+              "                      -o FIG.svg\n\n"
               "Simulate SCENARIO and write an SVG figure of the time x memory geometry: one band\n"
               "per request in the UI's colours, the budget line, axes in steps (and seconds with\n"
-              "step_ms), legend, policy switches (docs/RENDER.md). SVG only.\n\nOPTIONS\n",
+              "step_ms), legend, policy switches (--switch makes them; docs/RENDER.md). SVG only.\n"
+              "\nOPTIONS\n",
               f);
         print_flags(f, CMD_RENDER);
         return;
@@ -564,6 +571,10 @@ typedef struct {
     bool policies_default;
     int64_t from, to; /* render; to = -1: the end */
     kvs_config plugin; /* key_fn set when --policy-plugin loaded one */
+    /* --switch: at step switch_at[k] the choice switch_choice[k] (PLUGIN_CHOICE allowed) */
+    size_t nswitch;
+    int64_t switch_at[MAX_SWITCHES];
+    int switch_choice[MAX_SWITCHES];
 } options;
 
 /* One entry of --policies (compare, opt): its config and the name its row shows. */
@@ -579,6 +590,55 @@ static kvs_config listed_config(const kvs_scenario *sc, const options *o, int ch
     kvs_config cfg = resolve_config(base, choice, &o->config);
     *name = choice == PLUGIN_CHOICE ? kvs_config_policy_name(cfg) : kvs_choice_at(choice)->name;
     return cfg;
+}
+
+/* --switch T:P[,T:P...]: steps strictly increasing, each P a policy, a preset or 'plugin'. */
+static int parse_switches(command cmd, const char *list, options *o)
+{
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[80], *colon, *end;
+        if (len == 0 || len >= sizeof item)
+            goto bad;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        colon = strchr(item, ':');
+        if (!colon || colon == item || colon[1] == '\0')
+            goto bad;
+        *colon = '\0';
+        errno = 0;
+        long long t = strtoll(item, &end, 10);
+        if (*end || errno || t < 0 || t > KVS_MAX_ARRIVAL)
+            return usage_error(cmd, "--switch: '%s' is not a step number >= 0 (in '%s')", item,
+                               list);
+        if (o->nswitch > 0 && t <= o->switch_at[o->nswitch - 1])
+            return usage_error(cmd, "--switch: steps must increase, but %lld comes after %lld "
+                                    "(in '%s')",
+                               t, (long long)o->switch_at[o->nswitch - 1], list);
+        if (o->nswitch == MAX_SWITCHES)
+            return usage_error(cmd, "--switch: at most %d switches", MAX_SWITCHES);
+        int choice;
+        if (strcmp(colon + 1, "plugin") == 0) {
+            if (!o->plugin.key_fn)
+                return usage_error(cmd, "--switch to 'plugin' needs --policy-plugin FILE.so");
+            choice = PLUGIN_CHOICE;
+        } else {
+            int rc = parse_choice(cmd, colon + 1, &choice);
+            if (rc)
+                return rc;
+        }
+        o->switch_at[o->nswitch] = (int64_t)t;
+        o->switch_choice[o->nswitch++] = choice;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+bad:
+    return usage_error(cmd, "--switch needs STEP:POLICY pairs separated by commas, e.g. "
+                            "--switch 200:svf,600:fcfs; not '%s'",
+                       list);
 }
 
 static int check_and_read_options(const args *a, options *o)
@@ -597,14 +657,28 @@ static int check_and_read_options(const args *a, options *o)
         if (i == F_POLICY && (cmd == CMD_COMPARE || cmd == CMD_RACE))
             return usage_error(cmd, "%s takes --policies LIST (comma-separated), not --policy",
                                command_names[cmd]);
-        if (i == F_POLICIES && cmd != CMD_COMPARE)
-            return usage_error(cmd, "--policies is for 'kvscope compare'; use --policy P here");
+        /* name the commands that do take it */
+        char takers[240] = "";
+        int ntakers = 0, seen = 0;
+        for (int c = 0; c < CMD_COUNT; c++)
+            ntakers += c != CMD_HELP && (flags[i].commands & CMD_BIT(c));
+        for (int c = 0; c < CMD_COUNT; c++) {
+            if (c == CMD_HELP || !(flags[i].commands & CMD_BIT(c)))
+                continue;
+            size_t len = strlen(takers);
+            seen++;
+            snprintf(takers + len, sizeof takers - len, "%s%s%s%s",
+                     seen == 1 ? "" : seen == ntakers ? " and " : ", ",
+                     c == CMD_VIEW ? "the interactive view" : "'kvscope ",
+                     c == CMD_VIEW ? "" : command_names[c], c == CMD_VIEW ? "" : "'");
+        }
+        if (i == F_POLICIES)
+            return usage_error(cmd, "--policies is for %s; use --policy P here", takers);
         if (flags[i].commands == VIEW_CMDS)
             return usage_error(cmd, "--%s is an option of the interactive view, not of '%s'",
                                flags[i].name, where);
-        return usage_error(cmd, "--%s is not an option of %s (it is for 'kvscope run' and "
-                                "'kvscope compare')",
-                           flags[i].name, where);
+        return usage_error(cmd, "--%s is not an option of %s (it is for %s)", flags[i].name, where,
+                           takers);
     }
 
     if (a->seen[F_PLUGIN]) {
@@ -615,6 +689,11 @@ static int check_and_read_options(const args *a, options *o)
             fprintf(stderr, "kvscope: %s\n", why);
             return EXIT_USAGE;
         }
+    }
+    if (a->seen[F_SWITCH]) {
+        int rc = parse_switches(cmd, a->value[F_SWITCH], o);
+        if (rc)
+            return rc;
     }
     if (cmd == CMD_EXPLAIN && !a->seen[F_REQUEST])
         return usage_error(cmd, "explain needs --request ID (a request id of the scenario)");
@@ -856,10 +935,7 @@ static int write_run_report(FILE *f, void *ctx)
     return kvs_report_write(f, j->format, j->engine, j->meta);
 }
 
-static int write_decisions(FILE *f, void *ctx)
-{
-    return kvs_decisions_write_run(f, ctx);
-}
+static int write_decisions(FILE *f, void *ctx);
 
 static int write_compare_report(FILE *f, void *ctx)
 {
@@ -911,6 +987,55 @@ static int new_engine(command cmd, const kvs_scenario *sc, const char *path, con
     return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
+/* The --switch list as engine switches: each applies its choice to the config before it, as the
+ * view's keys do (a preset sets all three; sjf/svf on information `none` take `exact`). Returns
+ * 0, or 2 after saying which switch gives an invalid configuration. */
+static int switch_plan(command cmd, const kvs_engine *e, const options *o, kvs_switch *plan)
+{
+    kvs_config cur = kvs_engine_config(e);
+    for (size_t k = 0; k < o->nswitch; k++) {
+        kvs_config next;
+        if (o->switch_choice[k] == PLUGIN_CHOICE) {
+            next = cur;
+            next.policy = KVS_POLICY_PLUGIN;
+            next.key_fn = o->plugin.key_fn;
+            next.key_user = NULL;
+            next.key_name = o->plugin.key_name;
+        } else {
+            next = kvs_config_choose(cur, o->switch_choice[k]);
+        }
+        char why[300], desc[120];
+        if (!kvs_config_valid(next, why, sizeof why)) {
+            describe_config(next, desc, sizeof desc);
+            fprintf(stderr, "kvscope: --switch at step %" PRId64 " gives an invalid configuration "
+                            "(%s): %s\n",
+                    o->switch_at[k], desc, why);
+            hint_help(cmd);
+            return EXIT_USAGE;
+        }
+        plan[k] = (kvs_switch){o->switch_at[k], next};
+        cur = next;
+    }
+    return 0;
+}
+
+/* After a run with switches: say which came too late to apply (the run had ended). */
+static void note_late_switches(const kvs_engine *e, const kvs_switch *plan, size_t n)
+{
+    int64_t end = kvs_engine_now(e);
+    for (size_t k = 0; k < n; k++)
+        if (plan[k].at >= end)
+            fprintf(stderr, "kvscope: note: the switch to %s at step %" PRId64 " did not apply: "
+                            "the run ended at t=%" PRId64 "\n",
+                    kvs_config_policy_name(plan[k].cfg), plan[k].at, end);
+}
+
+typedef struct {
+    kvs_engine *e;
+    const kvs_switch *plan;
+    size_t n;
+} plan_job;
+
 static int cmd_run(const args *a, const options *o)
 {
     if (!a->scenario)
@@ -926,16 +1051,24 @@ static int cmd_run(const args *a, const options *o)
         return rc;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
+    kvs_switch plan[MAX_SWITCHES];
+    if ((rc = switch_plan(CMD_RUN, e, o, plan)) != 0) {
+        kvs_engine_free(e);
+        kvs_scenario_free(&sc);
+        return rc;
+    }
     if (a->seen[F_DECISIONS]) { /* the log drives the engine to the end itself */
         char dwhy[512];
-        if (kvs_write_atomic(a->value[F_DECISIONS], write_decisions, e, dwhy, sizeof dwhy) != 0) {
+        plan_job pj = {e, plan, o->nswitch};
+        if (kvs_write_atomic(a->value[F_DECISIONS], write_decisions, &pj, dwhy, sizeof dwhy) != 0) {
             fprintf(stderr, "kvscope: %s\n", dwhy);
             kvs_engine_free(e);
             kvs_scenario_free(&sc);
             return EXIT_RUNTIME;
         }
     }
-    kvs_engine_run(e);
+    kvs_engine_run_plan(e, plan, o->nswitch);
+    note_late_switches(e, plan, o->nswitch);
     kvs_report_meta meta = report_meta(&sc);
     report_job job = {.format = o->format, .engine = e, .meta = &meta};
     rc = deliver(o->output, write_run_report, &job);
@@ -1007,6 +1140,12 @@ static int cmd_compare(const args *a, const options *o)
     free(rows);
     kvs_scenario_free(&sc);
     return rc;
+}
+
+static int write_decisions(FILE *f, void *ctx)
+{
+    const plan_job *pj = ctx;
+    return kvs_decisions_write_run(f, pj->e, pj->plan, pj->n);
 }
 
 /* `kvscope opt`: the exact optima of a tiny scenario and each policy's distance to them. */
@@ -1092,7 +1231,14 @@ static int cmd_render(const args *a, const options *o)
         kvs_scenario_free(&sc);
         return rc;
     }
-    kvs_engine_run(e);
+    kvs_switch plan[MAX_SWITCHES];
+    if ((rc = switch_plan(CMD_RENDER, e, o, plan)) != 0) {
+        kvs_engine_free(e);
+        kvs_scenario_free(&sc);
+        return rc;
+    }
+    kvs_engine_run_plan(e, plan, o->nswitch);
+    note_late_switches(e, plan, o->nswitch);
     kvs_svg_options so = {sc.name, sc.step_ms, o->from, o->to,
                           kvs_bound_total_latency(&sc.workload)};
     report_job job = {.engine = e, .ctx = &so};
@@ -1120,7 +1266,14 @@ static int cmd_explain(const args *a, const options *o)
         rc = EXIT_USAGE;
     } else if ((rc = new_engine(CMD_EXPLAIN, &sc, a->scenario, o, &e)) == 0) {
         kvs_engine_keep_history(e, false);
-        if (kvs_explain_write(stdout, e, (size_t)req) != 0 || fflush(stdout) != 0) {
+        kvs_switch plan[MAX_SWITCHES];
+        if ((rc = switch_plan(CMD_EXPLAIN, e, o, plan)) != 0) {
+            kvs_engine_free(e);
+            kvs_scenario_free(&sc);
+            return rc;
+        }
+        if (kvs_explain_write(stdout, e, (size_t)req, plan, o->nswitch) != 0 ||
+            fflush(stdout) != 0) {
             fprintf(stderr, "kvscope: cannot write to standard output\n");
             rc = EXIT_RUNTIME;
         }

@@ -64,6 +64,11 @@ const kvs_decision *kvs_decisions_step(kvs_decisions *d, kvs_engine *e);
  * there. Stops early and returns fn's value when fn returns non-zero; else 0. */
 typedef int (*kvs_decision_fn)(const kvs_decision *d, void *user);
 int kvs_decisions_run(kvs_decisions *d, kvs_engine *e, kvs_decision_fn fn, void *user);
+/* kvs_decisions_run with config switches on the way (kvs_engine_run_plan's rules: plan ascending
+ * by `at`; a switch after the end does nothing). Returns fn's non-zero value, -1 when a switch's
+ * config is invalid (callers check them first), else 0. */
+int kvs_decisions_run_plan(kvs_decisions *d, kvs_engine *e, const kvs_switch *plan, size_t n,
+                           kvs_decision_fn fn, void *user);
 /* Step e (recording) until now == t or done, with the same skipping; fn may be NULL. */
 int kvs_decisions_advance_to(kvs_decisions *d, kvs_engine *e, int64_t t, kvs_decision_fn fn,
                              void *user);

@@ -47,6 +47,14 @@ typedef struct {
     kvs_config cfg;
 } kvs_switch;
 size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out);
+/* The config the engine was created with (in force at t = 0 unless a switch came at 0). */
+kvs_config kvs_engine_initial_config(const kvs_engine *e);
+
+/* Run to completion, switching to plan[k].cfg at decision point plan[k].at (ascending `at`;
+ * equal to advancing to each `at` and calling kvs_engine_set_config there). A switch whose time
+ * comes after the run has ended does nothing. Returns the number of switches that were applied,
+ * or -1 - k when plan[k].cfg is invalid (the engine is then left at plan[k].at). */
+long kvs_engine_run_plan(kvs_engine *e, const kvs_switch *plan, size_t n);
 
 /* One decision point and one step. No-op when done. */
 void kvs_engine_step(kvs_engine *e);

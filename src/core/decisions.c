@@ -350,6 +350,21 @@ int kvs_decisions_run(kvs_decisions *d, kvs_engine *e, kvs_decision_fn fn, void 
     return kvs_decisions_advance_to(d, e, INT64_MAX, fn, user);
 }
 
+int kvs_decisions_run_plan(kvs_decisions *d, kvs_engine *e, const kvs_switch *plan, size_t n,
+                           kvs_decision_fn fn, void *user)
+{
+    for (size_t k = 0; k < n; k++) {
+        int rc = kvs_decisions_advance_to(d, e, plan[k].at, fn, user);
+        if (rc)
+            return rc;
+        if (kvs_engine_done(e))
+            break;
+        if (kvs_engine_set_config(e, plan[k].cfg) != 0)
+            return -1;
+    }
+    return kvs_decisions_run(d, e, fn, user);
+}
+
 /* ================================================================ the story of one request */
 
 typedef enum { EV_ADMIT, EV_EVICT, EV_FINISH } ev_kind;

@@ -145,6 +145,7 @@ struct kvs_engine {
     size_t *seg_of; /* per request, its open segment (allocated with the first segment) */
     kvs_switch *sw;
     size_t sw_len, sw_cap;
+    kvs_config cfg0; /* as created */
 };
 
 /* ---------------------------------------------------------------- allocation */
@@ -872,6 +873,7 @@ kvs_engine *kvs_engine_new(const kvs_workload *w, kvs_config cfg, char *why, siz
     e->n = w->count;
     e->M = w->memory;
     e->cfg = cfg;
+    e->cfg0 = cfg;
     e->keep_history = true;
     e->head_blocked_through = -1;
     e->head_blocked_t1 = false;
@@ -1029,6 +1031,23 @@ int kvs_engine_set_config(kvs_engine *e, kvs_config cfg)
 }
 
 kvs_config kvs_engine_config(const kvs_engine *e) { return e->cfg; }
+
+kvs_config kvs_engine_initial_config(const kvs_engine *e) { return e->cfg0; }
+
+long kvs_engine_run_plan(kvs_engine *e, const kvs_switch *plan, size_t n)
+{
+    long applied = 0;
+    for (size_t k = 0; k < n; k++) {
+        kvs_engine_advance_to(e, plan[k].at);
+        if (kvs_engine_done(e))
+            break;
+        if (kvs_engine_set_config(e, plan[k].cfg) != 0)
+            return -1 - (long)k;
+        applied++;
+    }
+    kvs_engine_run(e);
+    return applied;
+}
 
 size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out)
 {

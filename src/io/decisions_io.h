@@ -15,10 +15,12 @@
 
 /* One record as one JSON object on one line. Returns 0, or -1 when writing failed. */
 int kvs_decision_jsonl(FILE *f, const kvs_decision *d, const kvs_workload *w);
-/* Run e (fresh) to completion, writing one line per eventful decision point. 0 or -1. */
-int kvs_decisions_write_run(FILE *f, kvs_engine *e);
-/* Run e (fresh) to completion and tell request req's life, one sentence per line. 0 or -1. */
-int kvs_explain_write(FILE *f, kvs_engine *e, size_t req);
+/* Run e (fresh) to completion with the switches of plan[0..n) (kvs_engine_run_plan; n may be
+ * 0), writing one line per eventful decision point. 0 or -1. */
+int kvs_decisions_write_run(FILE *f, kvs_engine *e, const kvs_switch *plan, size_t n);
+/* Run e (fresh) to completion with those switches and tell request req's life, one sentence per
+ * line. 0 or -1. */
+int kvs_explain_write(FILE *f, kvs_engine *e, size_t req, const kvs_switch *plan, size_t n);
 /* The index of the request with this id (or, failing that, this 1-based number); -1 if none. */
 long kvs_find_request(const kvs_workload *w, const char *id);
 

@@ -100,13 +100,13 @@ static int write_line(const kvs_decision *d, void *user)
     return kvs_decision_jsonl(c->f, d, c->w);
 }
 
-int kvs_decisions_write_run(FILE *f, kvs_engine *e)
+int kvs_decisions_write_run(FILE *f, kvs_engine *e, const kvs_switch *plan, size_t n)
 {
     kvs_decisions *d = kvs_decisions_new(e);
     if (!d)
         return -1;
     line_ctx c = {f, kvs_engine_workload(e)};
-    int rc = kvs_decisions_run(d, e, write_line, &c);
+    int rc = kvs_decisions_run_plan(d, e, plan, n, write_line, &c);
     kvs_decisions_free(d);
     return rc || ferror(f) ? -1 : 0;
 }
@@ -126,7 +126,7 @@ static void print_sentence(const char *s, void *user)
     fprintf((FILE *)user, "%s\n", s);
 }
 
-int kvs_explain_write(FILE *f, kvs_engine *e, size_t req)
+int kvs_explain_write(FILE *f, kvs_engine *e, size_t req, const kvs_switch *plan, size_t n)
 {
     kvs_decisions *d = kvs_decisions_new(e);
     kvs_story *s = kvs_story_new((uint32_t)req);
@@ -136,17 +136,24 @@ int kvs_explain_write(FILE *f, kvs_engine *e, size_t req)
         return -1;
     }
     story_ctx c = {s};
-    kvs_decisions_run(d, e, feed, &c);
+    int rc = kvs_decisions_run_plan(d, e, plan, n, feed, &c);
     const kvs_workload *w = kvs_engine_workload(e);
     char id[64];
-    kvs_config cfg = kvs_engine_config(e);
-    fprintf(f, "request %s under %s (admission %s, information %s):\n",
+    kvs_config cfg = kvs_engine_initial_config(e);
+    fprintf(f, "request %s under %s (admission %s, information %s)",
             kvs_request_label(w, req, id, sizeof id), kvs_config_policy_name(cfg),
             kvs_admission_name(cfg.admission), kvs_information_name(cfg.information));
+    const kvs_switch *sw;
+    size_t nsw = kvs_engine_switches(e, &sw);
+    for (size_t k = 0; k < nsw; k++)
+        fprintf(f, "%s %s (%s, %s) from %lld", k ? "," : ", then", kvs_config_policy_name(sw[k].cfg),
+                kvs_admission_name(sw[k].cfg.admission),
+                kvs_information_name(sw[k].cfg.information), (long long)sw[k].at);
+    fputs(":\n", f);
     kvs_story_tell(s, w, kvs_engine_now(e), false, print_sentence, f);
     kvs_decisions_free(d);
     kvs_story_free(s);
-    return ferror(f) ? -1 : 0;
+    return rc || ferror(f) ? -1 : 0;
 }
 
 long kvs_find_request(const kvs_workload *w, const char *id)

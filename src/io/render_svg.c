@@ -202,7 +202,7 @@ int kvs_render_svg(FILE *f, const kvs_engine *e, const kvs_svg_options *o)
         fr.ymax = 1;
 
     /* ---- header */
-    kvs_config cfg0 = kvs_engine_config(e);
+    kvs_config cfg0 = kvs_engine_initial_config(e);
     const kvs_switch *sw;
     size_t nsw = kvs_engine_switches(e, &sw);
     if (nsw > 0 && sw[0].at == 0)

@@ -180,6 +180,21 @@ static bool json_config_fields(cJSON *o, const kvs_report_meta *meta, int64_t me
     return json_int(o, "dropped", meta ? meta->dropped : 0);
 }
 
+/* The config in force at t = 0 (a switch made at 0 replaces the initial one), and the switches
+ * made later: *first is the index of the first of them in *sw. */
+static kvs_config config_at_start(const kvs_engine *e, const kvs_switch **sw, size_t *nsw,
+                                  size_t *first)
+{
+    kvs_config cfg = kvs_engine_initial_config(e);
+    *nsw = kvs_engine_switches(e, sw);
+    *first = 0;
+    if (*nsw > 0 && (*sw)[0].at == 0) {
+        cfg = (*sw)[0].cfg;
+        *first = 1;
+    }
+    return cfg;
+}
+
 /* Print obj compactly to f (no newline) and free it. */
 static int json_emit(FILE *f, cJSON *obj)
 {
@@ -241,7 +256,9 @@ int kvs_report_json(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
 {
     kvs_summary s;
     kvs_engine_summary(e, &s);
-    kvs_config cfg = kvs_engine_config(e);
+    const kvs_switch *sw;
+    size_t nsw, first;
+    kvs_config cfg = config_at_start(e, &sw, &nsw, &first);
     const kvs_workload *w = kvs_engine_workload(e);
 
     cJSON *summary = cJSON_CreateObject();
@@ -257,6 +274,23 @@ int kvs_report_json(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     if (config && !json_config_fields(config, meta, kvs_engine_memory_budget(e), w->seed, &cfg)) {
         cJSON_Delete(config);
         config = NULL;
+    }
+    /* An addition to MODEL.md section 7, only when the run switched (--switch): from which
+     * decision point each config applied; "policy" etc. above are the config at t = 0. */
+    if (config && nsw > first) {
+        cJSON *list = cJSON_AddArrayToObject(config, "switches");
+        for (size_t k = first; list && k < nsw; k++) {
+            cJSON *one = cJSON_CreateObject();
+            if (!one || !cJSON_AddItemToArray(list, one) || !json_int(one, "at", sw[k].at) ||
+                !json_string(one, "policy", kvs_config_policy_name(sw[k].cfg)) ||
+                !json_string(one, "admission", kvs_admission_name(sw[k].cfg.admission)) ||
+                !json_string(one, "information", kvs_information_name(sw[k].cfg.information)))
+                list = NULL;
+        }
+        if (!list) {
+            cJSON_Delete(config);
+            config = NULL;
+        }
     }
     if (fputs(",\n\"config\":", f) < 0 || json_emit(f, config) < 0)
         return -1;
@@ -347,7 +381,9 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
 {
     kvs_summary s;
     kvs_engine_summary(e, &s);
-    kvs_config cfg = kvs_engine_config(e);
+    const kvs_switch *sw;
+    size_t nsw, first;
+    kvs_config cfg = config_at_start(e, &sw, &nsw, &first);
     const kvs_workload *w = kvs_engine_workload(e);
     int64_t M = kvs_engine_memory_budget(e);
     char a[64], b[64], c[64];
@@ -370,6 +406,11 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     fprintf(f, "config       policy %s, admission %s, information %s, seed %" PRIu64 "\n",
             kvs_config_policy_name(cfg), kvs_admission_name(cfg.admission),
             kvs_information_name(cfg.information), w->seed);
+    for (size_t k = first; k < nsw; k++)
+        fprintf(f, "%-12s %s, admission %s, information %s from t=%" PRId64 "\n",
+                k == first ? "switched to" : "", kvs_config_policy_name(sw[k].cfg),
+                kvs_admission_name(sw[k].cfg.admission),
+                kvs_information_name(sw[k].cfg.information), sw[k].at);
     fprintf(f, "requests     %zu, %zu completed", s.requests, s.completed);
     if (meta && meta->dropped > 0)
         fprintf(f, ", %" PRId64 " dropped (larger than M)", meta->dropped);

@@ -59,6 +59,43 @@ done
     [ "$(grep -c 'class="request"' "$scratch/w.svg")" = 1 ] && pass=$((pass + 1)) || {
     fail=$((fail + 1)); echo "insight: FAIL render window" >&2; }
 
+# --switch: the figure marks each switch where it happened, labelled with the new policy, and the
+# schedule is the switched one (tests/golden/hand-switch.yaml works it out: y starts at 10)
+tiny=$root/tests/ui/tiny.yaml
+if "$kvscope" render "$tiny" --switch 10:svf,30:fcfs -o "$scratch/s.svg" 2>"$scratch/err" &&
+    python3 - "$scratch/s.svg" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = '{http://www.w3.org/2000/svg}'
+root = ET.parse(sys.argv[1]).getroot()
+lines = [l for l in root.iter(ns + 'line') if l.get('class') == 'switch']
+assert len(lines) == 2, len(lines)
+x = [float(l.get('x1')) for l in lines]
+assert x[0] < x[1], x
+labels = [t.text for t in root.iter(ns + 'text') if t.text in ('svf', 'fcfs')]
+assert labels[:2] == ['svf', 'fcfs'], labels
+y = [p for p in root.iter(ns + 'path') if p.get('data-request') == 'y'][0]
+assert 'start 10, finish 15' in y.find(ns + 'title').text
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "insight: FAIL render --switch" >&2; cat "$scratch/err" >&2; fi
+# the decision log and explain follow the same switches
+if "$kvscope" run "$tiny" --switch 10:svf --decisions "$scratch/d.jsonl" >/dev/null &&
+    python3 - "$scratch/d.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+pol = {r['t']: r['policy'] for r in recs}
+assert pol[0] == 'fcfs' and pol[10] == 'svf', pol
+adm = [r for r in recs if r['t'] == 10][0]
+assert [a if isinstance(a, str) else a.get('id') for a in adm['admitted']] == ['y', 'z'], adm
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "insight: FAIL run --switch --decisions" >&2; fi
+if "$kvscope" explain "$tiny" --request y --switch 10:svf >"$scratch/x.txt" &&
+    grep -q "then svf (lookahead, exact) from 10" "$scratch/x.txt" &&
+    grep -q "^admitted at 10" "$scratch/x.txt"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1)); echo "insight: FAIL explain --switch" >&2; cat "$scratch/x.txt" >&2
+fi
+
 [ "$update" = 1 ] && { echo "insight: expected files rewritten; review with git diff"; exit 0; }
 echo "insight: $pass passed, $fail failed"
 [ "$fail" = 0 ]

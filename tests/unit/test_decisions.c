@@ -168,7 +168,7 @@ static void test_explain_matches_log(void **state)
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        assert_int_equal(kvs_decisions_write_run(f, e), 0);
+        assert_int_equal(kvs_decisions_write_run(f, e, NULL, 0), 0);
         fclose(f);
         kvs_engine_free(e);
         for (size_t i = 0; i < s.w.count; i++) {

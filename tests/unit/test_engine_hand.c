@@ -1160,6 +1160,41 @@ static void test_queue_order_per_policy(void **state)
     kvs_engine_free(e);
 }
 
+/* kvs_engine_run_plan (what --switch runs): tests/golden/hand-switch.yaml by hand — fcfs, svf
+ * from 10: y 10..15, z 10..20, big 0..30, x 30..50, total 115. A switch after the end is not
+ * applied (the return value says how many were); an invalid one stops at its time with -1 - k. */
+static void test_run_plan(void **state)
+{
+    (void)state;
+    kvs_request reqs[4] = {{"big", 0, 60, 30, -1}, {"x", 0, 30, 20, -1}, {"y", 0, 5, 5, -1},
+                           {"z", 0, 10, 10, -1}};
+    kvs_workload w = make_workload(reqs, 4, 100);
+    kvs_config fcfs = CFG(KVS_POLICY_FCFS, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT);
+    kvs_config svf = CFG(KVS_POLICY_SVF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_EXACT);
+    kvs_switch plan[2] = {{10, svf}, {80, fcfs}};
+    kvs_engine *e = new_engine(&w, fcfs);
+    assert_int_equal(kvs_engine_run_plan(e, plan, 2), 1);
+    const int64_t finish[4] = {30, 50, 15, 20};
+    for (size_t i = 0; i < 4; i++) {
+        kvs_req_info q;
+        kvs_engine_request(e, i, &q);
+        check_eq(q.finish, finish[i], "run_plan: finish of %s", reqs[i].id);
+    }
+    const kvs_switch *sw;
+    assert_int_equal(kvs_engine_switches(e, &sw), 1);
+    assert_int_equal(sw[0].at, 10);
+    assert_int_equal(kvs_engine_initial_config(e).policy, KVS_POLICY_FCFS);
+    assert_int_equal(kvs_engine_config(e).policy, KVS_POLICY_SVF);
+    kvs_engine_free(e);
+
+    kvs_config bad = CFG(KVS_POLICY_SJF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_NONE);
+    kvs_switch plan2[2] = {{5, svf}, {12, bad}};
+    e = new_engine(&w, fcfs);
+    assert_int_equal(kvs_engine_run_plan(e, plan2, 2), -2);
+    assert_int_equal(kvs_engine_now(e), 12);
+    kvs_engine_free(e);
+}
+
 /* An aging rule as a user key: the prompt, minus 4 per step waited. The key of a waiting request
  * changes every step. */
 static int64_t aging_key(const kvs_policy_request *r, void *user)
@@ -1254,6 +1289,7 @@ int main(void)
         cmocka_unit_test(test_time_semantics),
         cmocka_unit_test(test_midrun_switch),
         cmocka_unit_test(test_plugin_time_dependent_key),
+        cmocka_unit_test(test_run_plan),
         cmocka_unit_test(test_predicted_too_small),
         cmocka_unit_test(test_predicted_too_large),
         cmocka_unit_test(test_information_switch),
