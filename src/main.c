@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "io/atomic.h"
@@ -674,6 +675,10 @@ static int check_and_read_options(const args *a, options *o)
         }
         if (i == F_POLICIES)
             return usage_error(cmd, "--policies is for %s; use --policy P here", takers);
+        if (i == F_FORMAT && cmd == CMD_RENDER)
+            return usage_error(cmd, "render writes SVG only (no PNG: docs/RENDER.md says why); "
+                                    "drop --format and convert the SVG, e.g. rsvg-convert "
+                                    "fig.svg -o fig.png");
         if (flags[i].commands == VIEW_CMDS)
             return usage_error(cmd, "--%s is an option of the interactive view, not of '%s'",
                                flags[i].name, where);
@@ -1222,6 +1227,11 @@ static int cmd_render(const args *a, const options *o)
     if (!a->scenario || !o->output)
         return usage_error(CMD_RENDER, "render needs a scenario and -o FILE.svg, e.g. kvscope "
                                        "render scenarios/classroom.yaml -o fig.svg");
+    size_t olen = strlen(o->output);
+    if (olen >= 4 && strcasecmp(o->output + olen - 4, ".png") == 0)
+        return usage_error(CMD_RENDER, "render writes SVG, not PNG: name the output .svg and "
+                                       "convert it, e.g. rsvg-convert fig.svg -o fig.png "
+                                       "(docs/RENDER.md)");
     kvs_scenario sc;
     int rc = load_scenario(a->scenario, &o->scenario, &sc);
     if (rc)
