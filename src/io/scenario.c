@@ -1358,6 +1358,7 @@ static int build_trace(ctx *c, const top_nodes *t, bool drop_oversize, double st
         return -1;
     kvs_trace_spec sp;
     kvs_trace_spec_init(&sp);
+    sp.from_scenario = true;
     sp.seed = s->workload.seed;
     sp.progress = !(c->ov && c->ov->quiet);
     sp.lenient = c->ov && c->ov->lenient;

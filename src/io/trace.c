@@ -1025,8 +1025,9 @@ static int open_trace(trace_ctx *c)
     struct stat st;
     if (stat(path, &st) != 0)
         return trace_fail(c, 0, 0, "cannot open the trace: %s%s", strerror(errno),
-                          errno == ENOENT ? " (a relative `file:` is read from the scenario's "
-                                            "directory)" : "");
+                          errno == ENOENT && c->spec->from_scenario && path[0] != '/'
+                              ? " (a relative `file:` is read from the scenario's directory)"
+                              : "");
     if (S_ISDIR(st.st_mode))
         return trace_fail(c, 0, 0, "is a directory: give the trace file inside it");
     c->in.f = fopen(path, "rb");

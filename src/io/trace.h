@@ -27,6 +27,8 @@ typedef enum {
  * the scenario gives. The strings are borrowed for the duration of kvs_trace_load. */
 typedef struct {
     const char *path;        /* the trace file, already resolved by the caller */
+    bool from_scenario;      /* path came from a scenario's `file:` (a missing file's message
+                              * then says where relative paths are read from); default false */
     kvs_trace_format format; /* default KVS_TRACE_AUTO */
     double step_ms;          /* wall-clock length of one step (> 0); needed by every format with
                               * timestamps; 0 = not given */
