@@ -874,9 +874,11 @@ static int load_scenario(const char *path, const kvs_scenario_overrides *ov, kvs
         rc = kvs_scenario_load(path, ov, sc, &err);
     }
     if (rc != 0) {
+        /* the loader's every out-of-memory message says so: not the input's fault (exit 1) */
+        bool oom = err.message && strstr(err.message, "out of memory") != NULL;
         kvs_error_print(stderr, &err);
         kvs_error_clear(&err);
-        return EXIT_USAGE;
+        return oom ? EXIT_RUNTIME : EXIT_USAGE;
     }
     if (sc->trace_rows_bad > 0)
     {
