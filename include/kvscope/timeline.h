@@ -32,6 +32,12 @@ int64_t kvs_timeline_furthest(const kvs_timeline *tl);
 /* Switch config at now. Switches recorded after now are discarded (a new branch of history), a
  * switch already at now is replaced. Returns -1 if the config is invalid. */
 int kvs_timeline_set_config(kvs_timeline *tl, kvs_config cfg);
+/* Planned switches (the view's --switch): recorded in the future as if made there, so going
+ * forward applies them at plan[k].at and stepping back and forth replays them. plan ascending by
+ * `at`, every `at` after now and after the last recorded switch. A switch made with
+ * kvs_timeline_set_config before them discards them like any recorded future. Returns 0, or -1
+ * (nothing recorded) when the plan is out of order or a config is invalid. */
+int kvs_timeline_plan(kvs_timeline *tl, const kvs_switch *plan, size_t n);
 /* Back to t = 0 with cfg as the initial config and no switches. */
 void kvs_timeline_restart(kvs_timeline *tl, kvs_config cfg);
 

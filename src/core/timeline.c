@@ -220,6 +220,25 @@ int kvs_timeline_set_config(kvs_timeline *tl, kvs_config cfg)
     return 0;
 }
 
+int kvs_timeline_plan(kvs_timeline *tl, const kvs_switch *plan, size_t n)
+{
+    int64_t last = kvs_engine_now(tl->cur);
+    if (tl->sw_len > 0 && tl->sw[tl->sw_len - 1].at > last)
+        last = tl->sw[tl->sw_len - 1].at;
+    for (size_t k = 0; k < n; k++) {
+        if (plan[k].at <= last || !kvs_config_valid(plan[k].cfg, NULL, 0))
+            return -1;
+        last = plan[k].at;
+    }
+    if (tl->sw_len + n > tl->sw_cap) {
+        tl->sw_cap = tl->sw_len + n;
+        tl->sw = xrealloc(tl->sw, tl->sw_cap * sizeof *tl->sw);
+    }
+    memcpy(tl->sw + tl->sw_len, plan, n * sizeof *plan);
+    tl->sw_len += n;
+    return 0;
+}
+
 void kvs_timeline_restart(kvs_timeline *tl, kvs_config cfg)
 {
     kvs_config old = tl->initial;

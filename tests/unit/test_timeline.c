@@ -232,6 +232,51 @@ static void test_switch_after_back_discards_future(void **state)
     kvs_timeline_free(tl);
 }
 
+/* Planned switches (the view's --switch) apply when the clock passes them, survive stepping back
+ * over them, give the same run as kvs_engine_run_plan, and are dropped by an earlier key switch. */
+static void test_planned_switches(void **state)
+{
+    (void)state;
+    kvs_request rq[] = {{"big", 0, 60, 30, -1}, {"x", 0, 30, 20, -1}, {"y", 0, 5, 5, -1},
+                        {"z", 0, 10, 10, -1}};
+    kvs_workload w = {.memory = 100, .seed = 1, .info = kvs_info_params_default(), .count = 4,
+                      .requests = rq};
+    kvs_config fcfs = {.policy = KVS_POLICY_FCFS, .admission = KVS_ADMIT_LOOKAHEAD,
+                       .information = KVS_INFO_EXACT};
+    kvs_config svf = kvs_config_choose(fcfs, kvs_choice_find("svf"));
+    kvs_switch plan[2] = {{10, svf}, {12, fcfs}};
+    kvs_timeline *tl = kvs_timeline_new(&w, fcfs, NULL, 0);
+    assert_non_null(tl);
+    kvs_switch bad[2] = {{12, svf}, {10, fcfs}};
+    assert_int_equal(kvs_timeline_plan(tl, bad, 2), -1);
+    assert_int_equal(kvs_timeline_plan(tl, plan, 2), 0);
+    kvs_timeline_advance_to(tl, 11);
+    assert_int_equal(kvs_engine_config(kvs_timeline_engine(tl)).policy, KVS_POLICY_SVF);
+    kvs_timeline_advance_to(tl, INT64_MAX);
+    kvs_summary a, b;
+    kvs_engine_summary(kvs_timeline_engine(tl), &a);
+    kvs_engine *ref = kvs_engine_new(&w, fcfs, NULL, 0);
+    assert_int_equal(kvs_engine_run_plan(ref, plan, 2), 2);
+    kvs_engine_summary(ref, &b);
+    assert_int_equal(a.total_latency, b.total_latency);
+    assert_int_equal(a.total_latency, 115); /* tests/golden/hand-switch.yaml: y, z join at 10 */
+    kvs_engine_free(ref);
+    const kvs_switch *sw;
+    /* back before both and forward again: both replayed */
+    assert_int_equal(kvs_timeline_seek(tl, 5), 0);
+    assert_int_equal(kvs_engine_switches(kvs_timeline_engine(tl), &sw), 0);
+    kvs_timeline_advance_to(tl, 20);
+    assert_int_equal(kvs_engine_switches(kvs_timeline_engine(tl), &sw), 2);
+    /* a key switch at 5 drops the plan */
+    assert_int_equal(kvs_timeline_seek(tl, 5), 0);
+    assert_int_equal(kvs_timeline_set_config(tl, kvs_config_choose(fcfs, kvs_choice_find("spf"))),
+                     0);
+    kvs_timeline_advance_to(tl, 20);
+    assert_int_equal(kvs_engine_switches(kvs_timeline_engine(tl), &sw), 1);
+    assert_int_equal(sw[0].at, 5);
+    kvs_timeline_free(tl);
+}
+
 /* Snapshots are thinned, so a long run keeps a bounded number, and stepping back still works. */
 static void test_long_run_back_to_zero(void **state)
 {
@@ -265,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_timeline_seek_matches_direct_runs),
         cmocka_unit_test(test_switch_after_back_discards_future),
         cmocka_unit_test(test_long_run_back_to_zero),
+        cmocka_unit_test(test_planned_switches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
