@@ -38,6 +38,9 @@ int kvs_timeline_set_config(kvs_timeline *tl, kvs_config cfg);
  * kvs_timeline_set_config before them discards them like any recorded future. Returns 0, or -1
  * (nothing recorded) when the plan is out of order or a config is invalid. */
 int kvs_timeline_plan(kvs_timeline *tl, const kvs_switch *plan, size_t n);
+/* The recorded switches, made or still ahead of now (planned, or kept after stepping back),
+ * ascending by `at`. Valid until the next timeline call. */
+size_t kvs_timeline_switches(const kvs_timeline *tl, const kvs_switch **out);
 /* Back to t = 0 with cfg as the initial config and no switches. */
 void kvs_timeline_restart(kvs_timeline *tl, kvs_config cfg);
 

@@ -239,6 +239,12 @@ int kvs_timeline_plan(kvs_timeline *tl, const kvs_switch *plan, size_t n)
     return 0;
 }
 
+size_t kvs_timeline_switches(const kvs_timeline *tl, const kvs_switch **out)
+{
+    *out = tl->sw;
+    return tl->sw_len;
+}
+
 void kvs_timeline_restart(kvs_timeline *tl, kvs_config cfg)
 {
     kvs_config old = tl->initial;

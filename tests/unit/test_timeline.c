@@ -250,6 +250,9 @@ static void test_planned_switches(void **state)
     kvs_switch bad[2] = {{12, svf}, {10, fcfs}};
     assert_int_equal(kvs_timeline_plan(tl, bad, 2), -1);
     assert_int_equal(kvs_timeline_plan(tl, plan, 2), 0);
+    const kvs_switch *rec;
+    assert_int_equal(kvs_timeline_switches(tl, &rec), 2); /* recorded ahead of now */
+    assert_int_equal(rec[1].at, 12);
     kvs_timeline_advance_to(tl, 11);
     assert_int_equal(kvs_engine_config(kvs_timeline_engine(tl)).policy, KVS_POLICY_SVF);
     kvs_timeline_advance_to(tl, INT64_MAX);
