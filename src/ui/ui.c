@@ -51,6 +51,7 @@ typedef struct {
     char status[256];
     ui_canvas_scratch *scratch;
     ui_story *story;
+    bool story_behind;     /* the story's replay has not reached the shown time yet */
     kvs_timeline *twin[3]; /* race lanes besides the main one (docs/RACE.md) */
     kvs_config twin_cfg[3];
     size_t ntwin;
@@ -173,7 +174,9 @@ static void build_windows(ui_state *st)
 
 /* ---- the view handed to panels ---- */
 
-static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
+/* `with_story`: bring the selected request's story up to date (a frame needs it; turning a key
+ * into an action does not, and must not pay for its replay). */
+static void make_view(ui_state *st, ui_view *v, kvs_counters *c, bool with_story)
 {
     memset(v, 0, sizeof *v);
     v->engine = engine(st);
@@ -195,9 +198,13 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->id_width = st->id_width;
     v->status = st->status;
     v->scratch = st->scratch;
-    if (st->story && st->selected >= 0)
+    if (with_story && st->story && st->selected >= 0) {
         v->story_lines = ui_story_lines(st->story, v->engine, st->selected, st->initial_cfg,
                                         &v->story);
+        st->story_behind = ui_story_behind(st->story);
+    } else if (with_story) {
+        st->story_behind = false;
+    }
     /* Resolve the viewport for this frame's plot width. */
     int plot_cols = 80;
     if (st->w_canvas) {
@@ -253,7 +260,7 @@ static void draw(ui_state *st)
 {
     ui_view v;
     kvs_counters c;
-    make_view(st, &v, &c);
+    make_view(st, &v, &c, true);
     werase(stdscr);
     if (st->L.too_small) {
         too_small_draw(stdscr, &st->pal, st->cols, st->rows);
@@ -781,7 +788,7 @@ static bool handle_key(ui_state *st, int ch)
     }
     ui_view v;
     kvs_counters c;
-    make_view(st, &v, &c);
+    make_view(st, &v, &c, false);
     if (st->help) {
         if (ch == KEY_MOUSE) {
             MEVENT m;
@@ -937,14 +944,15 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
         if (!answer_first && !st->paused && !st->help && !all_done(st))
             advance(st);
         answer_first = false;
-        if (st->dirty || st->drawn_t != now_t(st))
+        if (st->dirty || st->drawn_t != now_t(st) || st->story_behind)
             draw(st);
         if (key_log && key_at >= 0) {
             fprintf(key_log, "%.3f %.3f\n", ui_term_clock_ms() - key_at, cpu_ms() - key_cpu_at);
             fflush(key_log);
             key_at = -1;
         }
-        wtimeout(stdscr, wait_ms(st));
+        /* A story still replaying goes on in the next frame (a slice at a time, keys between). */
+        wtimeout(stdscr, st->story_behind ? 1 : wait_ms(st));
         double wait_from = ui_term_clock_ms();
         int ch = wgetch(stdscr);
         if (ch == ERR)

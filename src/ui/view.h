@@ -112,9 +112,12 @@ void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n);
 ui_story *ui_story_new(void);
 void ui_story_free(ui_story *u);
 /* Bring the story of request sel up to the shown engine's time (replaying from t = 0 with
- * initial and the shown engine's switches) and return its sentences (valid until the next call). */
+ * initial and the shown engine's switches, for at most a few milliseconds per call) and return
+ * its sentences (valid until the next call). */
 size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config initial,
                       const char *const **out);
+/* The replay stopped short of the shown time (it has a time budget per call): call again soon. */
+bool ui_story_behind(const ui_story *u);
 
 /* ---- help.c: the key overlay and the too-small screen ---- */
 void help_draw(WINDOW *w, const ui_view *v);
