@@ -43,6 +43,8 @@ typedef struct {
     const char *const *story; /* the selected request's story, one sentence per line */
     size_t story_lines;
     const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
+    int lane, nlanes;         /* race: this view's lane (0-based) of nlanes; nlanes 1 = no race */
+    bool lane_focused;        /* race: keys 1-7, p, a, i and the queue/inspector act on this lane */
     int64_t lower_bound;      /* kvs_bound_total_latency of the workload; 0 = not known */
 } ui_view;
 
@@ -74,6 +76,7 @@ typedef enum {
     UI_ACT_HELP,         /* toggle the overlay */
     UI_ACT_REDRAW,
     UI_ACT_TWIN,         /* add a race lane: the current config with the next policy */
+    UI_ACT_FOCUS,        /* race: arg +1 / -1 focuses the next / previous lane (wrapping) */
 } ui_action_kind;
 
 typedef struct {
