@@ -274,7 +274,8 @@ static void lane_view(const ui_state *st, size_t k, const ui_view *base, ui_view
     lv->furthest = kvs_timeline_furthest(lane_tl(st, k));
 }
 
-/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine. */
+/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine; the
+ * focused lane's title is marked. */
 static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
                        kvs_counters *lc)
 {
@@ -288,7 +289,8 @@ static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
         if (!w)
             continue;
         char title[64];
-        snprintf(title, sizeof title, "lane %zu: %s", k + 1, config_name(lv->cfg));
+        snprintf(title, sizeof title, "%s%slane %zu: %s", lv->lane_focused ? st->pal.g.focus : "",
+                 lv->lane_focused ? " " : "", k + 1, config_name(lv->cfg));
         lv->title_prefix = title;
         canvas_draw(w, lv);
         lv->title_prefix = NULL;
