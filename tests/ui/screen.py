@@ -7,6 +7,8 @@ and check what the UI tests need. Commands (the screen comes on stdin):
   queue              print the ids in the queue panel, in order, one per line
   present            print the plot column of the present line
   queue-rows         print "ROW ID" for each queue entry (ROW = screen line, from 0)
+  story              print the inspector's story of the selected request as one line (its
+                     sentences wrapped over several rows, joined again with spaces)
 """
 import sys
 
@@ -90,6 +92,28 @@ def queue(lines, with_rows=False):
     return ids
 
 
+def story(lines):
+    """The inspector's 'story' rows, from the box titled 'request ...' (ASCII screen)."""
+    top = None
+    for i, line in enumerate(lines):
+        k = line.find("+- request ")
+        if k >= 0:
+            top = i
+            break
+    if top is None:
+        raise SystemExit("no inspector showing a request on the screen")
+    right = lines[top].find("+", k + 1)
+    parts, on = [], False
+    for line in lines[top + 1:]:
+        if len(line) <= k or line[k] != "|":
+            break  # the bottom border
+        if line[k + 2:k + 11].strip() == "story":
+            on = True
+        if on:
+            parts.append(line[k + 11:right].strip())
+    return " ".join(p for p in parts if p)
+
+
 def main():
     lines = sys.stdin.read().split("\n")
     cmd = sys.argv[1]
@@ -100,6 +124,9 @@ def main():
         return 0
     if cmd == "queue-rows":
         print("\n".join(queue(lines, True)))
+        return 0
+    if cmd == "story":
+        print(story(lines))
         return 0
     if cmd == "present":
         print(present_col(lines))
