@@ -2,8 +2,9 @@
 # tests/ui/race.sh KVSCOPE: race mode in tmux (same helpers as tests/ui/run.sh). Checks that each
 # lane of `kvscope race` ends with the numbers of a separate `kvscope run` of its policy, that
 # step/back move every lane together, that `c` in the normal view adds a lane, that the selected
-# request is highlighted in every lane, and that the focused lane ([ ] or a click) is the one that
-# policy keys change and that the queue and the inspector's story show.
+# request is highlighted in every lane, that the focused lane ([ ] or a click) is the one that
+# policy keys change and that the queue and the inspector's story show, and that those keys stay
+# fast late in a race on 100 000 requests.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 KVSCOPE" >&2; exit 2; }
 case $1 in /*) kvs=$1 ;; *) kvs=$(pwd)/$1 ;; esac
@@ -201,6 +202,41 @@ else
     bad "Tab Tab selects x" r7
 fi
 T kill-session -t r7 2>/dev/null
+
+# 8. keys stay fast late in a long race: a selection, and a focus change to a lane whose story
+# has to be replayed from t = 0, answer within 50 ms of kvscope's CPU time (KVSCOPE_KEY_LOG, as in
+# run.sh); the replay goes on a slice per frame. 100 000 requests, paused past t = 50 000.
+log=$(mktemp)
+T -f /dev/null new-session -d -s r8 -x 120 -y 40 \
+    "cd '$root' && exec env KVSCOPE_KEY_LOG='$log' TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$kvs' race '$here/big.yaml' --policies svf,sjf,fcfs --paused --speed 100000 --ascii --no-color"
+if wait_for r8 "? help" 10; then
+    T send-keys -t r8 Space
+    n=100
+    while [ $n -gt 0 ] && [ "$(screen r8 | sed -n 's/.*|| t=\([0-9]*\) .*/\1/p' | head -1)" -lt 50000 ] 2>/dev/null; do
+        sleep 0.1
+        n=$((n - 1))
+    done
+    T send-keys -t r8 Space
+    wait_for r8 "paused at t=" 5
+    : > "$log"
+    for k in Tab ']' ']' '[' Tab ']'; do T send-keys -t r8 "$k"; sleep 0.3; done
+    wait_for r8 "lane 3 focused" 5
+    stats=$(python3 -c "
+import sys
+cpu = sorted(float(l.split()[1]) for l in open(sys.argv[1]) if l.strip())
+print(len(cpu), '%.1f' % cpu[len(cpu) // 2] if cpu else -1, '%.1f' % cpu[-1] if cpu else -1)" "$log")
+    set -- $stats
+    t=$(screen r8 | sed -n 's/.*|| t=\([0-9]*\) .*/\1/p' | head -1)
+    if [ "$1" -ge 6 ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 50 and float(sys.argv[2]) < 100 else 1)" "$2" "$3"; then
+        ok "Tab, ] and [ at t=$t on 100000 requests: median $2 ms, slowest $3 ms of CPU per key"
+    else
+        bad "keys late in a big race ($1 keys at t=$t: median $2 ms, slowest $3 ms; want < 50, < 100)" r8
+    fi
+else
+    bad "race on 100000 requests starts" r8
+fi
+T kill-session -t r8 2>/dev/null
+rm -f "$log"
 
 echo "race: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
