@@ -27,8 +27,13 @@ void bars_draw_title(WINDOW *w, const ui_view *v)
         ui_fmt_duration((double)kvs_engine_now(v->engine) * v->scenario->step_ms, d, sizeof d);
         snprintf(secs, sizeof secs, " (%s)", d);
     }
-    snprintf(left, sizeof left, " kvscope%s%s%s%s%s%s%s%s%st=%lld%s", p->g.dot, name, p->g.dot,
-             ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(v->cfg), p->g.dot,
+    /* In a race the policy shown is the focused lane's, and says so. */
+    char lane[24] = "";
+    if (v->nlanes > 1)
+        snprintf(lane, sizeof lane, "lane %d: ", v->lane + 1);
+    snprintf(left, sizeof left, " kvscope%s%s%s%s%s%s%s%s%s%st=%lld%s", p->g.dot, name, p->g.dot,
+             lane, ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(v->cfg),
+             p->g.dot,
              kvs_admission_name(v->cfg.admission), p->g.dot,
              kvs_information_name(v->cfg.information), p->g.dot,
              (long long)kvs_engine_now(v->engine), secs);
@@ -69,12 +74,14 @@ void bars_draw_keys(WINDOW *w, const ui_view *v)
     const ui_palette *p = v->pal;
     int W = getmaxx(w);
     ui_fill(w, 0, 0, W, p, L' ', UI_ROLE_KEYTEXT);
-    /* prio: which hints go first when the row is short (Quit and Help never do). */
+    /* prio: which hints go first when the row is short (Quit and Help never do); -1: not shown
+     * (the lane keys outside a race). */
     struct { const char *key, *what; int prio; } hints[] = {
         {"Spc", v->paused ? "Run" : "Pause", 1},
         {p->ascii ? "->" : "→", "Step", 2},
         {p->ascii ? "<-" : "←", "Back", 2},
         {"+-", "Speed", 3},
+        {"[]", "Lane", v->nlanes > 1 ? 1 : -1},
         {"p", "Policy", 1},
         {"a", "Admit", 4},
         {"i", "Info", 4},
@@ -89,6 +96,8 @@ void bars_draw_keys(WINDOW *w, const ui_view *v)
     int need[NH], total = 0, cut = 7;
     for (int i = 0; i < NH; i++) {
         need[i] = ui_text_width(hints[i].key) + ui_text_width(hints[i].what) + 3;
+        if (hints[i].prio < 0)
+            need[i] = 0;
         total += need[i];
     }
     while (total > W && cut > 1) {
@@ -99,7 +108,7 @@ void bars_draw_keys(WINDOW *w, const ui_view *v)
     }
     int x = 0;
     for (int i = 0; i < NH; i++) {
-        if (hints[i].prio >= cut || x + need[i] - 2 > W)
+        if (hints[i].prio < 0 || hints[i].prio >= cut || x + need[i] - 2 > W)
             continue;
         x += ui_put_text(w, 0, x, p, UI_ROLE_KEY, hints[i].key, W - x);
         x += ui_put_text(w, 0, x, p, UI_ROLE_KEYTEXT, " ", W - x);

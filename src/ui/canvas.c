@@ -650,7 +650,10 @@ void canvas_draw(WINDOW *w, const ui_view *v)
              v->title_prefix ? v->title_prefix : "", v->title_prefix ? v->pal->g.dot : "",
              v->pal->g.times, v->pal->g.dot, stacked ? "stacked" : "lanes", v->pal->g.dot, zoom,
              v->follow ? "" : (v->pal->ascii ? " | scrolled (f: follow)" : " · scrolled (f: follow)"));
-    ui_box(w, v->pal, title, false);
+    /* A focused race lane: its frame and its "> lane 2: svf" in the highlighted roles. */
+    ui_box(w, v->pal, title, v->lane_focused);
+    if (v->lane_focused && v->title_prefix && wd > 7)
+        ui_put_text(w, 0, 3, v->pal, UI_ROLE_TITLE, v->title_prefix, wd - 7);
     frame f;
     if (!frame_init(v, wd, h, &f)) {
         ui_put_text(w, 1, 1, v->pal, UI_ROLE_DIM, "(too small to plot)", wd - 2);

@@ -55,7 +55,9 @@ ui_layout ui_layout_compute(int w, int h)
         int want = body >= 38 ? 16 : 14;
         int ch = imin(want, body - 6);
         int rest = body - ch;
-        int ih = rest >= 18 ? imin(12, rest / 2) : 0;
+        /* 12 inspector rows leave a request's story two of them; on a tall terminal the
+         * inspector also takes what the queue does not need beyond 20 rows. */
+        int ih = rest >= 18 ? imax(imin(12, rest / 2), rest - 20) : 0;
         int qh = rest - ih;
         int x = w - side;
         L.counters = rect(x, top, side, ch);

@@ -52,6 +52,7 @@ void ui_palette_glyphs(ui_palette *p, bool ascii)
         g->mono_selected = L'█';
         g->upper_half = L'▀'; g->lower_half = L'▄'; g->full = L'█';
         g->dot = " · "; g->times = "×"; g->arrow = "→"; g->play = "▶"; g->pause = "‖";
+        g->focus = "▶";
     } else {
         /* ASCII has no partial cells: a cell is a band's when the band covers at least half. */
         const wchar_t e[9] = {L' ', L'_', L'_', L'_', L'#', L'#', L'#', L'#', L'#'};
@@ -68,6 +69,7 @@ void ui_palette_glyphs(ui_palette *p, bool ascii)
         g->mono_selected = L'#';
         g->upper_half = L'#'; g->lower_half = L'#'; g->full = L'#';
         g->dot = " | "; g->times = "x"; g->arrow = "->"; g->play = ">"; g->pause = "||";
+        g->focus = ">";
     }
 }
 

@@ -46,6 +46,7 @@ typedef struct {
     const char *times;     /* "×" or "x" */
     const char *arrow;     /* "→" or "->" */
     const char *play, *pause;
+    const char *focus;     /* marks the focused race lane: "▶" or ">" */
 } ui_glyphs;
 
 typedef struct {

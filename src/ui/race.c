@@ -80,8 +80,14 @@ void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n)
         const kvs_choice *ch = kvs_choice_at(cfg_choice);
         const char *name = ch && cfg_choice >= KVS_POLICY_COUNT ? ch->name
                                                                 : kvs_config_policy_name(lanes[k].cfg);
-        snprintf(buf, sizeof buf, "%*.*s", cw - 1, cw - 1, name);
-        ui_put_text(w, 1, 2 + lw + (int)k * cw, p, UI_ROLE_HEADING, buf, cw);
+        /* The focused lane's column: "> svf" in the highlighted role, like its lane title. */
+        bool focused = lanes[k].lane_focused && n > 1;
+        char label[48];
+        snprintf(label, sizeof label, "%s%s", focused ? p->g.focus : "", name);
+        int pad = cw - 1 - ui_text_width(label);
+        pad = pad > 0 ? pad : 0;
+        ui_put_text(w, 1, 2 + lw + (int)k * cw + pad, p, focused ? UI_ROLE_TITLE : UI_ROLE_HEADING,
+                    label, cw - 1 - pad);
     }
     for (size_t m = 0; m < NMETRIC && 2 + (int)m < H - 1; m++) {
         int y = 2 + (int)m;

@@ -6,10 +6,16 @@
 #include <string.h>
 
 #include "kvscope/decisions.h"
+#include "ui/term.h"
 #include "ui/view.h"
 
-/* Steps replayed per frame at most: a jump far ahead catches up over a few frames. */
-#define STORY_BUDGET 200000
+/* Milliseconds of replay per call (per frame) at most: a jump far ahead catches up over several
+ * frames, and keys are answered in between. A count of steps cannot bound it: with a long queue
+ * the recorder costs tens of microseconds per step (tests/ui/big.yaml at t = 400 000). */
+#define STORY_SLICE_MS 8.0
+/* Steps per kvs_decisions_advance_to call: adapted so that one call takes about a millisecond. */
+#define STORY_CHUNK_MIN 16
+#define STORY_CHUNK_MAX ((int64_t)1 << 22)
 
 #define STORY_MAX_LINES 24
 struct ui_story {
@@ -23,9 +29,19 @@ struct ui_story {
     char lines[STORY_MAX_LINES][160];
     const char *ptr[STORY_MAX_LINES];
     size_t n;
+    int64_t chunk;  /* steps per call to the recorder */
+    bool behind;    /* the last call stopped short of the shown time */
 };
 
-ui_story *ui_story_new(void) { return calloc(1, sizeof(ui_story)); }
+ui_story *ui_story_new(void)
+{
+    ui_story *u = calloc(1, sizeof(ui_story));
+    if (u)
+        u->chunk = 1024;
+    return u;
+}
+
+bool ui_story_behind(const ui_story *u) { return u && u->behind; }
 
 static void drop(ui_story *u)
 {
@@ -73,8 +89,12 @@ size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config
 {
     *out = u->ptr;
     u->n = 0;
+    u->behind = false;
     if (sel < 0)
         return 0;
+    /* The slice counts from here: setting up a new replay (an engine for the whole workload, some
+     * 20 ms on 100 000 requests) leaves less of it, or none, to this call. */
+    double until = ui_term_clock_ms() + STORY_SLICE_MS;
     const kvs_switch *sw;
     size_t nsw = kvs_engine_switches(shown, &sw);
     int64_t now = kvs_engine_now(shown);
@@ -97,7 +117,7 @@ size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config
             return 0;
         }
     }
-    int64_t budget_end = kvs_engine_now(u->e) + STORY_BUDGET;
+    bool stalled = false; /* the replay cannot go further (it would only spin) */
     for (;;) {
         int64_t t = kvs_engine_now(u->e);
         while (u->applied < nsw && sw[u->applied].at <= t) {
@@ -107,7 +127,7 @@ size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config
                 u->sw[u->applied] = sw[u->applied];
             u->applied++;
         }
-        int64_t target = now < budget_end ? now : budget_end;
+        int64_t target = now - t > u->chunk ? t + u->chunk : now;
         if (u->applied < nsw && sw[u->applied].at < target)
             target = sw[u->applied].at;
         if (target <= t) {
@@ -116,12 +136,24 @@ size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config
                 kvs_decisions_advance_to(u->d, u->e, t, feed, u->s);
             break;
         }
-        kvs_decisions_advance_to(u->d, u->e, target, feed, u->s);
-        if (kvs_engine_now(u->e) == t)
+        double from = ui_term_clock_ms();
+        if (from >= until)
             break;
+        kvs_decisions_advance_to(u->d, u->e, target, feed, u->s);
+        double took = ui_term_clock_ms() - from;
+        if (took < 0.5 && u->chunk < STORY_CHUNK_MAX)
+            u->chunk *= 2;
+        else if (took > 2.0 && u->chunk > STORY_CHUNK_MIN)
+            u->chunk = u->chunk / 4 > STORY_CHUNK_MIN ? u->chunk / 4 : STORY_CHUNK_MIN;
+        if (kvs_engine_now(u->e) == t) {
+            stalled = true;
+            break;
+        }
     }
     kvs_story_tell(u->s, kvs_engine_workload(shown), kvs_engine_now(u->e), true, add_line, u);
-    if (kvs_engine_now(u->e) < now)
+    if (kvs_engine_now(u->e) < now) {
+        u->behind = !stalled;
         add_line("(replaying the run...)", u);
+    }
     return u->n;
 }

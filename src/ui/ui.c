@@ -50,10 +50,13 @@ typedef struct {
     int id_width;
     char status[256];
     ui_canvas_scratch *scratch;
-    ui_story *story;
     kvs_timeline *twin[3]; /* race lanes besides the main one (docs/RACE.md) */
-    kvs_config twin_cfg[3];
+    kvs_config twin_cfg[3]; /* each twin's config at t = 0 */
     size_t ntwin;
+    size_t focus;          /* the focused lane, 0..ntwin: keys 1-7, p, a, i, Tab, the queue and
+                            * the inspector act on it (0, the main timeline, outside a race) */
+    ui_story *story[4];    /* per lane, so that going back to a lane continues its story */
+    bool story_behind;     /* the focused story's replay has not reached the shown time yet */
     int rows, cols;
     ui_layout L;
     WINDOW *w_title, *w_canvas, *w_counters, *w_queue, *w_inspector, *w_status, *w_keys;
@@ -91,28 +94,41 @@ static void set_status(ui_state *st, const char *fmt, ...)
     st->dirty = true;
 }
 
-static const kvs_engine *engine(const ui_state *st) { return kvs_timeline_engine(st->tl); }
+/* Race lanes: lane 0 is the main timeline, lane k > 0 is twin[k - 1]; outside a race there is
+ * one lane. */
+static size_t nlanes(const ui_state *st) { return st->ntwin + 1; }
+static kvs_timeline *lane_tl(const ui_state *st, size_t k) { return k ? st->twin[k - 1] : st->tl; }
+/* The config lane k started from at t = 0 (its first switch marker is labelled against it). */
+static kvs_config lane_initial(const ui_state *st, size_t k)
+{
+    return k ? st->twin_cfg[k - 1] : st->initial_cfg;
+}
+/* The focused lane's engine (the only lane outside a race). */
+static const kvs_engine *engine(const ui_state *st)
+{
+    return kvs_timeline_engine(lane_tl(st, st->focus));
+}
 /* The clock; in a race, the furthest lane's (a lane that finished stays at its end). */
 static int64_t now_t(const ui_state *st)
 {
-    int64_t t = kvs_timeline_now(st->tl);
-    for (size_t k = 0; k < st->ntwin; k++)
-        if (kvs_timeline_now(st->twin[k]) > t)
-            t = kvs_timeline_now(st->twin[k]);
+    int64_t t = 0;
+    for (size_t k = 0; k < nlanes(st); k++)
+        if (kvs_timeline_now(lane_tl(st, k)) > t)
+            t = kvs_timeline_now(lane_tl(st, k));
     return t;
 }
 static bool all_done(const ui_state *st)
 {
-    bool d = kvs_engine_done(engine(st));
-    for (size_t k = 0; k < st->ntwin; k++)
-        d = d && kvs_engine_done(kvs_timeline_engine(st->twin[k]));
+    bool d = true;
+    for (size_t k = 0; k < nlanes(st); k++)
+        d = d && kvs_engine_done(kvs_timeline_engine(lane_tl(st, k)));
     return d;
 }
 /* Every lane to time t (forward, or back; a finished lane stays at its end). */
 static void race_to(ui_state *st, int64_t t)
 {
-    for (size_t k = 0; k <= st->ntwin; k++) {
-        kvs_timeline *tl = k ? st->twin[k - 1] : st->tl;
+    for (size_t k = 0; k < nlanes(st); k++) {
+        kvs_timeline *tl = lane_tl(st, k);
         if (kvs_timeline_now(tl) < t)
             kvs_timeline_advance_to(tl, t);
         else if (kvs_timeline_now(tl) > t)
@@ -173,7 +189,9 @@ static void build_windows(ui_state *st)
 
 /* ---- the view handed to panels ---- */
 
-static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
+/* The view of the focused lane. `with_story`: bring the selected request's story up to date (a
+ * frame needs it; turning a key into an action does not, and must not pay for its replay). */
+static void make_view(ui_state *st, ui_view *v, kvs_counters *c, bool with_story)
 {
     memset(v, 0, sizeof *v);
     v->engine = engine(st);
@@ -182,22 +200,31 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
     v->pal = &st->pal;
     v->counters = c;
     v->cfg = kvs_engine_config(v->engine);
-    v->initial_cfg = st->initial_cfg;
+    v->initial_cfg = lane_initial(st, st->focus);
     v->bound = st->bound;
     v->mode = st->mode;
     v->follow = st->follow;
     v->selected = st->selected;
     v->paused = st->paused;
-    v->finished = kvs_engine_done(v->engine);
+    v->finished = all_done(st);
     v->speed = st->speed;
-    v->furthest = kvs_timeline_furthest(st->tl);
+    v->furthest = kvs_timeline_furthest(lane_tl(st, st->focus));
+    v->lane = (int)st->focus;
+    v->nlanes = (int)nlanes(st);
+    v->lane_focused = st->ntwin > 0;
     v->lane_scale = st->lane_scale;
     v->id_width = st->id_width;
     v->status = st->status;
     v->scratch = st->scratch;
-    if (st->story && st->selected >= 0)
-        v->story_lines = ui_story_lines(st->story, v->engine, st->selected, st->initial_cfg,
-                                        &v->story);
+    /* The focused lane's story: each lane keeps its own, replayed from that lane's config at
+     * t = 0 and its switches. */
+    ui_story *story = st->story[st->focus];
+    if (with_story && story && st->selected >= 0) {
+        v->story_lines = ui_story_lines(story, v->engine, st->selected, v->initial_cfg, &v->story);
+        st->story_behind = ui_story_behind(story);
+    } else if (with_story) {
+        st->story_behind = false;
+    }
     /* Resolve the viewport for this frame's plot width. */
     int plot_cols = 80;
     if (st->w_canvas) {
@@ -210,38 +237,60 @@ static void make_view(ui_state *st, ui_view *v, kvs_counters *c)
         if (st->zoom > st->zoom_cap)
             st->zoom = st->zoom_cap;
     }
+    /* Follow the race's clock (the furthest lane), whichever lane is focused. */
     if (st->follow)
-        st->t0 = ui_vp_follow_origin(st->zoom, plot_cols, c->now);
+        st->t0 = ui_vp_follow_origin(st->zoom, plot_cols, now_t(st));
     v->vp.t0 = st->t0;
     v->vp.zoom = st->zoom;
 }
 
-/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine. */
+/* Lane k's strip of the canvas (screen coordinates); empty when too short to plot. */
+static ui_rect lane_rect(const ui_state *st, size_t k)
+{
+    ui_rect r = st->L.canvas;
+    int64_t n = (int64_t)nlanes(st);
+    int y0 = r.y + (int)((int64_t)r.h * (int64_t)k / n);
+    int y1 = r.y + (int)((int64_t)r.h * (int64_t)(k + 1) / n);
+    ui_rect out = {r.x, y0, r.w, y1 - y0 < 4 ? 0 : y1 - y0};
+    return out;
+}
+
+/* The view of lane k: the focused view (`base`, from make_view) with that lane's engine. */
+static void lane_view(const ui_state *st, size_t k, const ui_view *base, ui_view *lv,
+                      kvs_counters *c)
+{
+    *lv = *base;
+    lv->lane = (int)k;
+    lv->lane_focused = k == st->focus;
+    lv->story = NULL;
+    lv->story_lines = 0;
+    if (k == st->focus)
+        return;
+    lv->engine = kvs_timeline_engine(lane_tl(st, k));
+    kvs_engine_counters(lv->engine, c);
+    lv->counters = c;
+    lv->cfg = kvs_engine_config(lv->engine);
+    lv->initial_cfg = lane_initial(st, k);
+    lv->furthest = kvs_timeline_furthest(lane_tl(st, k));
+}
+
+/* Each lane: its own strip of the canvas, drawn by the canvas from that lane's engine; the
+ * focused lane's title is marked. */
 static void draw_lanes(ui_state *st, const ui_view *main_view, ui_view *lanes,
                        kvs_counters *lc)
 {
-    size_t n = st->ntwin + 1;
-    ui_rect r = st->L.canvas;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < nlanes(st); k++) {
         ui_view *lv = &lanes[k];
-        *lv = *main_view;
-        if (k > 0) {
-            lv->engine = kvs_timeline_engine(st->twin[k - 1]);
-            kvs_engine_counters(lv->engine, &lc[k]);
-            lv->counters = &lc[k];
-            lv->cfg = kvs_engine_config(lv->engine);
-            lv->initial_cfg = st->twin_cfg[k - 1];
-            lv->finished = kvs_engine_done(lv->engine);
-        }
-        int y0 = r.y + (int)((int64_t)r.h * (int64_t)k / (int64_t)n);
-        int y1 = r.y + (int)((int64_t)r.h * (int64_t)(k + 1) / (int64_t)n);
-        if (y1 - y0 < 4)
+        lane_view(st, k, main_view, lv, &lc[k]);
+        ui_rect r = lane_rect(st, k);
+        if (ui_rect_empty(r))
             continue;
-        WINDOW *w = derwin(stdscr, y1 - y0, r.w, y0, r.x);
+        WINDOW *w = derwin(stdscr, r.h, r.w, r.y, r.x);
         if (!w)
             continue;
         char title[64];
-        snprintf(title, sizeof title, "lane %zu: %s", k + 1, config_name(lv->cfg));
+        snprintf(title, sizeof title, "%s%slane %zu: %s", lv->lane_focused ? st->pal.g.focus : "",
+                 lv->lane_focused ? " " : "", k + 1, config_name(lv->cfg));
         lv->title_prefix = title;
         canvas_draw(w, lv);
         lv->title_prefix = NULL;
@@ -253,7 +302,7 @@ static void draw(ui_state *st)
 {
     ui_view v;
     kvs_counters c;
-    make_view(st, &v, &c);
+    make_view(st, &v, &c, true);
     werase(stdscr);
     if (st->L.too_small) {
         too_small_draw(stdscr, &st->pal, st->cols, st->rows);
@@ -298,7 +347,7 @@ static void draw(ui_state *st)
     wnoutrefresh(stdscr);
     doupdate();
     st->dirty = false;
-    st->drawn_t = c.now;
+    st->drawn_t = now_t(st);
 }
 
 /* ---- simulation pacing ---- */
@@ -308,9 +357,13 @@ static void announce_finish(ui_state *st)
     kvs_counters c;
     kvs_engine_counters(engine(st), &c);
     st->paused = true;
-    set_status(st, "finished at t=%lld: %zu requests, mean latency %.1f, p99 %lld "
+    char lane[96] = "";
+    if (st->ntwin > 0)
+        snprintf(lane, sizeof lane, "lane %zu (%s) ", st->focus + 1,
+                 config_name(kvs_engine_config(engine(st))));
+    set_status(st, "finished at t=%lld: %s%zu requests, mean latency %.1f, p99 %lld "
                    "(r restarts, Left steps back)",
-               (long long)c.now, c.completed, c.latency_mean, (long long)c.latency_p99);
+               (long long)now_t(st), lane, c.completed, c.latency_mean, (long long)c.latency_p99);
 }
 
 static void advance(ui_state *st)
@@ -370,13 +423,15 @@ static int wait_ms(const ui_state *st)
 
 /* ---- selection ---- */
 
-/* The requests Tab walks through: the batch (bottom of the stack first), then the queue. */
+/* The requests Tab walks through: the focused lane's batch (bottom of the stack first), then its
+ * queue. */
 static size_t candidates(const ui_state *st, uint32_t *out, size_t max)
 {
     const kvs_engine *e = engine(st);
     const kvs_segment *sg;
     size_t n = kvs_engine_segments(e, &sg), got = 0;
-    int64_t from = now_t(st) - kvs_engine_max_segment_length(e) - 1;
+    int64_t now = kvs_engine_now(e);
+    int64_t from = now - kvs_engine_max_segment_length(e) - 1;
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -385,7 +440,6 @@ static size_t candidates(const ui_state *st, uint32_t *out, size_t max)
         else
             hi = mid;
     }
-    int64_t now = now_t(st);
     for (size_t i = lo; i < n && got < max; i++)
         if (sg[i].end == KVS_OPEN || sg[i].end > now) {
             kvs_req_info ri;
@@ -432,24 +486,31 @@ static void select_step(ui_state *st, int dir)
 
 /* ---- carrying out actions ---- */
 
+/* Switch the focused lane (the only one outside a race) to `want`. */
 static void switch_to(ui_state *st, kvs_config want, const char *what)
 {
+    kvs_timeline *tl = lane_tl(st, st->focus);
     kvs_config had = kvs_engine_config(engine(st));
+    /* In a race every message says which lane it is about. */
+    char lane[32] = "";
+    if (st->ntwin > 0)
+        snprintf(lane, sizeof lane, "lane %zu: ", st->focus + 1);
     if (had.policy == want.policy && had.admission == want.admission &&
         had.information == want.information) {
-        set_status(st, "already %s%s%s", config_name(had), st->pal.g.dot,
+        set_status(st, "%salready %s%s%s", lane, config_name(had), st->pal.g.dot,
                    kvs_admission_name(had.admission));
         return;
     }
     char why[200];
     if (!kvs_config_valid(want, why, sizeof why)) {
-        set_status(st, "refused: %s", why);
+        set_status(st, "%srefused: %s", lane, why);
         return;
     }
-    if (kvs_timeline_set_config(st->tl, want) < 0) {
-        set_status(st, "refused: the engine rejected %s", config_name(want));
+    if (kvs_timeline_set_config(tl, want) < 0) {
+        set_status(st, "%srefused: the engine rejected %s", lane, config_name(want));
         return;
     }
+    long long at = (long long)kvs_timeline_now(tl);
     /* Say what changed beyond what was asked for, so a repaired combination is never silent. */
     char extra[160] = "";
     size_t len = 0;
@@ -468,10 +529,14 @@ static void switch_to(ui_state *st, kvs_config want, const char *what)
     const char *name = strcmp(what, "admission") == 0 ? kvs_admission_name(want.admission)
                      : strcmp(what, "information") == 0 ? kvs_information_name(want.information)
                      : config_name(want);
-    if (len)
-        set_status(st, "switched to %s at t=%lld (also %s)", name, (long long)now_t(st), extra);
+    if (st->ntwin > 0 && len)
+        set_status(st, "%s%s from t=%lld (also %s)", lane, name, at, extra);
+    else if (st->ntwin > 0)
+        set_status(st, "%s%s from t=%lld", lane, name, at);
+    else if (len)
+        set_status(st, "switched to %s at t=%lld (also %s)", name, at, extra);
     else
-        set_status(st, "switched to %s at t=%lld", name, (long long)now_t(st));
+        set_status(st, "switched to %s at t=%lld", name, at);
     st->finished = false;
 }
 
@@ -554,6 +619,15 @@ static void zoom_by(ui_state *st, int dz)
     else
         set_status(st, "zoom: %lld step%s per column", (long long)ui_zoom_steps_per_col(z),
                    ui_zoom_steps_per_col(z) == 1 ? "" : "s");
+}
+
+/* Focus race lane k: the keys that change the scheduler, Tab, the queue and the inspector now act
+ * on it (its story continues where it was, or is replayed when the selection changed). */
+static void focus_lane(ui_state *st, size_t k)
+{
+    st->focus = k;
+    set_status(st, "lane %zu focused: %s (1-7, p, a, i act on it; the queue and inspector show it)",
+               k + 1, config_name(kvs_engine_config(engine(st))));
 }
 
 /* Returns false when the UI should quit. */
@@ -677,14 +751,29 @@ static bool apply(ui_state *st, ui_action a)
         st->follow = !st->follow;
         set_status(st, st->follow ? "following the present" : "view fixed (f follows again)");
         break;
-    case UI_ACT_RESTART:
-        kvs_timeline_restart(st->tl, cfg);
-        for (size_t k = 0; k < st->ntwin; k++)
-            kvs_timeline_restart(st->twin[k], st->twin_cfg[k]);
-        st->initial_cfg = kvs_engine_config(engine(st));
+    case UI_ACT_RESTART: {
+        /* Every lane from t = 0 with the config it has now. */
+        char names[200] = "";
+        size_t len = 0;
+        for (size_t k = 0; k < nlanes(st); k++) {
+            kvs_timeline *tl = lane_tl(st, k);
+            kvs_timeline_restart(tl, kvs_engine_config(kvs_timeline_engine(tl)));
+            kvs_config now_cfg = kvs_engine_config(kvs_timeline_engine(tl));
+            if (k)
+                st->twin_cfg[k - 1] = now_cfg;
+            else
+                st->initial_cfg = now_cfg;
+            if (len < sizeof names)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%slane %zu %s",
+                                        k ? ", " : "", k + 1, config_name(now_cfg));
+        }
         rebase(st);
-        set_status(st, "restarted at t=0 with %s", config_name(st->initial_cfg));
+        if (st->ntwin > 0)
+            set_status(st, "restarted at t=0: %s", names);
+        else
+            set_status(st, "restarted at t=0 with %s", config_name(st->initial_cfg));
         break;
+    }
     case UI_ACT_HELP:
         st->help = !st->help;
         break;
@@ -710,10 +799,18 @@ static bool apply(ui_state *st, ui_action a)
         st->twin[st->ntwin] = tl;
         st->twin_cfg[st->ntwin++] = tw;
         race_to(st, t);
-        set_status(st, "race: added lane %zu with %s from t=0 (c adds another)", st->ntwin + 1,
-                   config_name(tw));
+        set_status(st, "race: added lane %zu with %s from t=0 (] focuses the next lane, c adds "
+                       "another)",
+                   st->ntwin + 1, config_name(tw));
         break;
     }
+    case UI_ACT_FOCUS:
+        if (st->ntwin == 0) {
+            set_status(st, "one lane: c adds a race lane, then [ and ] pick the lane keys act on");
+            break;
+        }
+        focus_lane(st, (st->focus + (a.arg < 0 ? nlanes(st) - 1 : 1)) % nlanes(st));
+        break;
     }
     return true;
 }
@@ -734,6 +831,8 @@ static ui_action global_key(int ch)
     case 'i': a.kind = UI_ACT_INFORMATION; break;
     case 'r': a.kind = UI_ACT_RESTART; break;
     case 'c': a.kind = UI_ACT_TWIN; break;
+    case ']': a.kind = UI_ACT_FOCUS; a.arg = 1; break;
+    case '[': a.kind = UI_ACT_FOCUS; a.arg = -1; break;
     case '?': case KEY_F(1): a.kind = UI_ACT_HELP; break;
     case 12: a.kind = UI_ACT_REDRAW; break; /* Ctrl-L */
     default:
@@ -742,6 +841,44 @@ static ui_action global_key(int ch)
             a.arg = ch - '1';
         }
         break;
+    }
+    return a;
+}
+
+/* A click at screen (y, x) inside the race's canvas: it focuses the lane whose strip it is in,
+ * and selects the request drawn there in that lane, if any. */
+static ui_action lane_click(ui_state *st, const ui_view *v, int y, int x)
+{
+    ui_action a = {UI_ACT_NONE, 0};
+    for (size_t k = 0; k < nlanes(st); k++) {
+        ui_rect r = lane_rect(st, k);
+        if (ui_rect_empty(r) || !ui_rect_contains(r, x, y))
+            continue;
+        ui_view lv;
+        kvs_counters c;
+        lane_view(st, k, v, &lv, &c);
+        WINDOW *w = derwin(stdscr, r.h, r.w, r.y, r.x);
+        if (w) {
+            a = canvas_key(w, &lv, KEY_MOUSE, y - r.y, x - r.x);
+            delwin(w);
+        }
+        if (k == st->focus)
+            return a;
+        focus_lane(st, k);
+        if (a.kind == UI_ACT_SELECT) {
+            /* Say both: which lane is focused now and what was selected. */
+            char focused[sizeof st->status];
+            snprintf(focused, sizeof focused, "%s", st->status);
+            apply(st, a);
+            char *cut = strstr(focused, " (");
+            if (cut)
+                *cut = '\0';
+            char selected[sizeof st->status];
+            snprintf(selected, sizeof selected, "%s", st->status);
+            set_status(st, "%.100s; %.150s", focused, selected);
+            a.kind = UI_ACT_NONE;
+        }
+        return a;
     }
     return a;
 }
@@ -759,7 +896,9 @@ static ui_action mouse_action(ui_state *st, const ui_view *v)
         a.kind = UI_ACT_SCROLL;
         a.arg = 4;
     } else if (m.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
-        if (ui_rect_contains(st->L.canvas, m.x, m.y))
+        if (ui_rect_contains(st->L.canvas, m.x, m.y) && st->ntwin > 0)
+            a = lane_click(st, v, m.y, m.x);
+        else if (ui_rect_contains(st->L.canvas, m.x, m.y))
             a = canvas_key(st->w_canvas, v, KEY_MOUSE, m.y - st->L.canvas.y,
                            m.x - st->L.canvas.x);
         else if (ui_rect_contains(st->L.queue, m.x, m.y) &&
@@ -781,7 +920,7 @@ static bool handle_key(ui_state *st, int ch)
     }
     ui_view v;
     kvs_counters c;
-    make_view(st, &v, &c);
+    make_view(st, &v, &c, false);
     if (st->help) {
         if (ch == KEY_MOUSE) {
             MEVENT m;
@@ -903,7 +1042,8 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     st->paused = opt->paused;
     st->chunk = 64;
     st->scratch = canvas_scratch_new();
-    st->story = ui_story_new();
+    for (size_t k = 0; k < 4; k++)
+        st->story[k] = ui_story_new();
     for (size_t k = 0; k < ntw; k++) {
         st->twin[st->ntwin] = kvs_timeline_new(&s->workload, twins[k], why, sizeof why);
         if (st->twin[st->ntwin])
@@ -937,14 +1077,15 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
         if (!answer_first && !st->paused && !st->help && !all_done(st))
             advance(st);
         answer_first = false;
-        if (st->dirty || st->drawn_t != now_t(st))
+        if (st->dirty || st->drawn_t != now_t(st) || st->story_behind)
             draw(st);
         if (key_log && key_at >= 0) {
             fprintf(key_log, "%.3f %.3f\n", ui_term_clock_ms() - key_at, cpu_ms() - key_cpu_at);
             fflush(key_log);
             key_at = -1;
         }
-        wtimeout(stdscr, wait_ms(st));
+        /* A story still replaying goes on in the next frame (a slice at a time, keys between). */
+        wtimeout(stdscr, st->story_behind ? 1 : wait_ms(st));
         double wait_from = ui_term_clock_ms();
         int ch = wgetch(stdscr);
         if (ch == ERR)
@@ -970,7 +1111,8 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     drop_windows(st);
     ui_term_close();
     canvas_scratch_free(st->scratch);
-    ui_story_free(st->story);
+    for (size_t k = 0; k < 4; k++)
+        ui_story_free(st->story[k]);
     kvs_bound_profile_free(st->bound);
     for (size_t k = 0; k < st->ntwin; k++)
         kvs_timeline_free(st->twin[k]);

@@ -44,6 +44,8 @@ typedef struct {
     const char *const *story; /* the selected request's story, one sentence per line */
     size_t story_lines;
     const char *title_prefix; /* race lanes: "lane 1: svf", put before the canvas title */
+    int lane, nlanes;         /* race: this view's lane (0-based) of nlanes; nlanes 1 = no race */
+    bool lane_focused;        /* race: keys 1-7, p, a, i and the queue/inspector act on this lane */
     const kvs_bound_profile *bound; /* the workload's lower bound as time goes on; NULL = unknown */
 } ui_view;
 
@@ -80,6 +82,7 @@ typedef enum {
     UI_ACT_HELP,         /* toggle the overlay */
     UI_ACT_REDRAW,
     UI_ACT_TWIN,         /* add a race lane: the current config with the next policy */
+    UI_ACT_FOCUS,        /* race: arg +1 / -1 focuses the next / previous lane (wrapping) */
 } ui_action_kind;
 
 typedef struct {
@@ -118,9 +121,12 @@ void race_counters_draw(WINDOW *w, const ui_view *lanes, size_t n);
 ui_story *ui_story_new(void);
 void ui_story_free(ui_story *u);
 /* Bring the story of request sel up to the shown engine's time (replaying from t = 0 with
- * initial and the shown engine's switches) and return its sentences (valid until the next call). */
+ * initial and the shown engine's switches, for at most a few milliseconds per call) and return
+ * its sentences (valid until the next call). */
 size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config initial,
                       const char *const **out);
+/* The replay stopped short of the shown time (it has a time budget per call): call again soon. */
+bool ui_story_behind(const ui_story *u);
 
 /* ---- help.c: the key overlay and the too-small screen ---- */
 void help_draw(WINDOW *w, const ui_view *v);

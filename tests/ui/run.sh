@@ -251,6 +251,37 @@ else
 fi
 stop $s
 
+# ---- the inspector tells a finished request's story with the numbers of `kvscope explain` ----
+# head-of-line: `long` arrives at 1 and waits behind `medium` (fcfs, lookahead). The pane is 60
+# rows tall so that the inspector has room for the whole story.
+s=story
+hol=scenarios/head-of-line.yaml
+start $s "$hol --paused --speed 100000 --ascii --no-color" >/dev/null
+T resize-window -t $s -x 120 -y 60
+T send-keys -t $s Right Right
+wait_for $s "stepped to t=2"
+T send-keys -t $s Tab Tab
+if wait_for $s "selected request long (waiting)"; then
+    T send-keys -t $s Space
+    wait_for $s "finished at t=" 10
+    explain=$("$kvs" explain "$root/$hol" --request long)
+    at() { echo "$explain" | sed -n "s/^$1 at \([0-9]*\).*/\1/p"; }
+    arr=$(at arrived) adm=$(at admitted) fin=$(at finished)
+    told=$(screen $s | python3 "$here/screen.py" story 2>&1)
+    case $told in
+    *"arrived at $arr"*"admitted at $adm "*"finished at $fin:"*)
+        if [ -n "$arr" ] && [ -n "$adm" ] && [ -n "$fin" ]; then
+            ok "the inspector's story of long agrees with explain: arrived at $arr, admitted at $adm, finished at $fin"
+        else
+            bad "explain gave no numbers for long: '$explain'" $s
+        fi ;;
+    *) bad "story of long '$told' vs explain (arrived $arr, admitted $adm, finished $fin)" $s ;;
+    esac
+else
+    bad "Tab Tab selects long at t=2" $s
+fi
+stop $s
+
 # ---- a thousand random keys, clicks and resizes on the default scenario: still alive ----
 s=monkey
 if start $s "--paused"; then
