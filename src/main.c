@@ -103,8 +103,8 @@ static const flag_spec flags[F_COUNT] = {
                   CMD_BIT(CMD_EXPLAIN) | CMD_BIT(CMD_RACE) | CMD_BIT(CMD_COMPARE) |
                   CMD_BIT(CMD_OPT),
                   "order by a user policy (docs/PLUGINS.md); 'plugin' in --policies"},
-    [F_SWITCH] = {"switch", 0, "T:P,...", CMD_BIT(CMD_RUN) | CMD_BIT(CMD_RENDER) |
-                  CMD_BIT(CMD_EXPLAIN),
+    [F_SWITCH] = {"switch", 0, "T:P,...", CMD_BIT(CMD_VIEW) | CMD_BIT(CMD_RUN) |
+                  CMD_BIT(CMD_RENDER) | CMD_BIT(CMD_EXPLAIN),
                   "switch to policy P at step T, as the view's keys do (e.g. 200:svf,600:fcfs)"},
 };
 
@@ -997,9 +997,8 @@ static int new_engine(command cmd, const kvs_scenario *sc, const char *path, con
 /* The --switch list as engine switches: each applies its choice to the config before it, as the
  * view's keys do (a preset sets all three; sjf/svf on information `none` take `exact`). Returns
  * 0, or 2 after saying which switch gives an invalid configuration. */
-static int switch_plan(command cmd, const kvs_engine *e, const options *o, kvs_switch *plan)
+static int switch_plan(command cmd, kvs_config cur, const options *o, kvs_switch *plan)
 {
-    kvs_config cur = kvs_engine_config(e);
     for (size_t k = 0; k < o->nswitch; k++) {
         kvs_config next;
         if (o->switch_choice[k] == PLUGIN_CHOICE) {
@@ -1059,7 +1058,7 @@ static int cmd_run(const args *a, const options *o)
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
     kvs_switch plan[MAX_SWITCHES];
-    if ((rc = switch_plan(CMD_RUN, e, o, plan)) != 0) {
+    if ((rc = switch_plan(CMD_RUN, kvs_engine_config(e), o, plan)) != 0) {
         kvs_engine_free(e);
         kvs_scenario_free(&sc);
         return rc;
@@ -1244,7 +1243,7 @@ static int cmd_render(const args *a, const options *o)
         return rc;
     }
     kvs_switch plan[MAX_SWITCHES];
-    if ((rc = switch_plan(CMD_RENDER, e, o, plan)) != 0) {
+    if ((rc = switch_plan(CMD_RENDER, kvs_engine_config(e), o, plan)) != 0) {
         kvs_engine_free(e);
         kvs_scenario_free(&sc);
         return rc;
@@ -1279,7 +1278,7 @@ static int cmd_explain(const args *a, const options *o)
     } else if ((rc = new_engine(CMD_EXPLAIN, &sc, a->scenario, o, &e)) == 0) {
         kvs_engine_keep_history(e, false);
         kvs_switch plan[MAX_SWITCHES];
-        if ((rc = switch_plan(CMD_EXPLAIN, e, o, plan)) != 0) {
+        if ((rc = switch_plan(CMD_EXPLAIN, kvs_engine_config(e), o, plan)) != 0) {
             kvs_engine_free(e);
             kvs_scenario_free(&sc);
             return rc;
@@ -1340,6 +1339,11 @@ static int cmd_view(const args *a, options *o)
         cfg[i].key_name = o->plugin.key_name; /* the view may offer the plugin later ('c') */
         if (!cfg[i].key_fn)
             cfg[i].key_fn = o->plugin.key_fn;
+    }
+    kvs_switch plan[MAX_SWITCHES];
+    if (rc == 0 && o->nswitch > 0 && (rc = switch_plan(a->cmd, cfg[0], o, plan)) == 0) {
+        o->ui.plan = plan;
+        o->ui.nplan = o->nswitch;
     }
     if (rc == 0)
         rc = a->cmd == CMD_RACE ? kvs_ui_race(&sc, cfg, n, &o->ui) : kvs_ui_run(&sc, cfg[0], &o->ui);

@@ -44,6 +44,7 @@ typedef struct {
     double base_ms;
     int64_t chunk;         /* steps per advance call, adapted to keep slices short */
     kvs_bound_profile *bound; /* of the workload (docs/OPTIMUM.md), built once; may be NULL */
+    kvs_config plan_cfg0;  /* --switch: the config the plan starts from (lane 1's at start) */
     int64_t horizon;       /* a guess at the run's length, to fit it on screen */
     int zoom_cap;          /* never zoom out so far that a typical request is a sliver */
     int64_t lane_scale;
@@ -104,6 +105,24 @@ static kvs_config lane_initial(const ui_state *st, size_t k)
     return k ? st->twin_cfg[k - 1] : st->initial_cfg;
 }
 /* The focused lane's engine (the only lane outside a race). */
+/* --switch: lane 1's recorded switches are still exactly the plan (no key replaced it). */
+static bool plan_intact(const ui_state *st)
+{
+    if (st->opt.nplan == 0)
+        return false;
+    const kvs_switch *sw;
+    size_t n = kvs_timeline_switches(st->tl, &sw);
+    if (n != st->opt.nplan)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        const kvs_config *a = &sw[k].cfg, *b = &st->opt.plan[k].cfg;
+        if (sw[k].at != st->opt.plan[k].at || a->policy != b->policy ||
+            a->admission != b->admission || a->information != b->information)
+            return false;
+    }
+    return true;
+}
+
 static const kvs_engine *engine(const ui_state *st)
 {
     return kvs_timeline_engine(lane_tl(st, st->focus));
@@ -147,6 +166,18 @@ static const char *config_name(kvs_config c)
     int ci = kvs_config_choice_index(c);
     const kvs_choice *ch = kvs_choice_at(ci);
     return ch && ci >= KVS_POLICY_COUNT ? ch->name : kvs_config_policy_name(c);
+}
+
+/* ", planned: svf@300, fcfs@600" for the status line when the plan is in force, else "". */
+static void plan_text(const ui_state *st, bool in_force, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!in_force || st->opt.nplan == 0)
+        return;
+    size_t len = (size_t)snprintf(buf, n, ", planned:");
+    for (size_t k = 0; k < st->opt.nplan && len < n; k++)
+        len += (size_t)snprintf(buf + len, n - len, " %s@%lld", config_name(st->opt.plan[k].cfg),
+                                (long long)st->opt.plan[k].at);
 }
 
 /* ---- windows ---- */
@@ -752,12 +783,17 @@ static bool apply(ui_state *st, ui_action a)
         set_status(st, st->follow ? "following the present" : "view fixed (f follows again)");
         break;
     case UI_ACT_RESTART: {
-        /* Every lane from t = 0 with the config it has now. */
+        /* Every lane from t = 0 with the config it has now; lane 1 with its --switch plan, from
+         * the plan's first config, when no key has replaced the plan (a lesson replays). */
         char names[200] = "";
         size_t len = 0;
+        bool replan = plan_intact(st);
         for (size_t k = 0; k < nlanes(st); k++) {
             kvs_timeline *tl = lane_tl(st, k);
-            kvs_timeline_restart(tl, kvs_engine_config(kvs_timeline_engine(tl)));
+            kvs_timeline_restart(tl, k == 0 && replan ? st->plan_cfg0
+                                                      : kvs_engine_config(kvs_timeline_engine(tl)));
+            if (k == 0 && replan)
+                kvs_timeline_plan(tl, st->opt.plan, st->opt.nplan);
             kvs_config now_cfg = kvs_engine_config(kvs_timeline_engine(tl));
             if (k)
                 st->twin_cfg[k - 1] = now_cfg;
@@ -768,10 +804,12 @@ static bool apply(ui_state *st, ui_action a)
                                         k ? ", " : "", k + 1, config_name(now_cfg));
         }
         rebase(st);
+        char planned[160];
+        plan_text(st, replan, planned, sizeof planned);
         if (st->ntwin > 0)
-            set_status(st, "restarted at t=0: %s", names);
+            set_status(st, "restarted at t=0: %s%s", names, planned);
         else
-            set_status(st, "restarted at t=0 with %s", config_name(st->initial_cfg));
+            set_status(st, "restarted at t=0 with %s%s", config_name(st->initial_cfg), planned);
         break;
     }
     case UI_ACT_HELP:
@@ -1021,6 +1059,11 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
         fprintf(stderr, "kvscope: %s\n", why);
         return 1;
     }
+    if (opt->nplan > 0 && kvs_timeline_plan(tl, opt->plan, opt->nplan) < 0) {
+        kvs_timeline_free(tl);
+        fprintf(stderr, "kvscope: the --switch steps must increase and give valid configs\n");
+        return 2;
+    }
     if (ui_term_open(opt->mouse, why, sizeof why) < 0) {
         kvs_timeline_free(tl);
         fprintf(stderr, "kvscope: %s\n", why);
@@ -1037,6 +1080,7 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     st->opt = *opt;
     st->tl = tl;
     st->initial_cfg = cfg;
+    st->plan_cfg0 = cfg;
     st->follow = true;
     st->selected = -1;
     st->paused = opt->paused;
@@ -1054,9 +1098,11 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
     st->bound = kvs_bound_profile_new(&s->workload); /* NULL (out of memory): no ratio shown */
     st->speed = initial_speed(st);
     rebase(st);
-    set_status(st, "%s: %zu requests, M = %lld tokens. %s",
+    char planned[160];
+    plan_text(st, true, planned, sizeof planned);
+    set_status(st, "%s: %zu requests, M = %lld tokens%s. %s",
                st->sc->name ? st->sc->name : "scenario", s->workload.count,
-               (long long)s->workload.memory,
+               (long long)s->workload.memory, planned,
                st->paused ? "Paused: Space runs, Right steps, ? lists every key."
                           : "Space pauses, ? lists every key.");
     build_windows(st);

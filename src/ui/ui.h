@@ -15,6 +15,8 @@ typedef struct {
     bool mouse;        /* false with --no-mouse */
     double speed;      /* initial steps per second; <= 0 means the default */
     bool paused;       /* start paused (--paused) */
+    const kvs_switch *plan; /* --switch: switches planned ahead (kvs_timeline_plan), valid and */
+    size_t nplan;           /* ascending; the view only (not race) */
 } kvs_ui_options;
 
 /* Run the UI on the scenario with the initial config until the user quits. Returns the process

@@ -142,6 +142,51 @@ else
 fi
 stop $s
 
+# ---- --switch plans a switch: it happens when the clock passes it, replays after stepping
+# back, and 'r' replays the lesson while no key has replaced the plan (tests/golden/hand-switch.yaml
+# works the schedule out: at t = 10 svf admits y and z beside big) ----
+s=plan
+start $s "'$tiny' --switch 10:svf --paused --ascii --no-color" >/dev/null
+if wait_for $s "planned: svf@10" && screen $s | grep -q "| fcfs |"; then
+    ok "--switch: the start says what is planned and fcfs runs first"
+else
+    bad "--switch: the start says what is planned" $s
+fi
+T send-keys -t $s -N 12 Right
+# step 12: big 60 + 12, y 5 + 2, z 10 + 2 = 91
+if wait_for $s "stepped to t=12" && screen $s | grep -q "| svf |" && screen $s | grep -q "svf@10" &&
+    screen $s | grep -q "memory *91 / 100"; then
+    ok "--switch 10:svf: at t=12 svf runs, the marker is drawn, memory 91 (y and z joined at 10)"
+else
+    bad "--switch 10:svf: at t=12 svf runs with memory 91" $s
+fi
+T send-keys -t $s -N 4 Left
+if wait_for $s "back to t=8" && screen $s | grep -q "| fcfs |" && ! screen $s | grep -q "svf@10"; then
+    T send-keys -t $s -N 4 Right
+    if wait_for $s "stepped to t=12" && screen $s | grep -q "memory *91 / 100"; then
+        ok "--switch: stepping back before the switch and forward again replays it"
+    else
+        bad "--switch: forward again replays the switch" $s
+    fi
+else
+    bad "--switch: stepping back before the switch shows fcfs" $s
+fi
+T send-keys -t $s r
+if wait_for $s "restarted at t=0 with fcfs, planned: svf@10"; then
+    ok "r with the plan intact replays the lesson from fcfs"
+else
+    bad "r with the plan intact replays the lesson from fcfs" $s
+fi
+T send-keys -t $s Right Right 4
+wait_for $s "spf"
+T send-keys -t $s r
+if wait_for $s "restarted at t=0 with spf" && ! screen $s | grep -q "planned"; then
+    ok "a key switch replaces the plan: r restarts with the current policy, nothing planned"
+else
+    bad "a key switch replaces the plan" $s
+fi
+stop $s
+
 # ---- a policy switch reorders the queue and is marked on the time axis ----
 s=switch
 start $s "'$tiny' --paused --ascii --no-color" >/dev/null
