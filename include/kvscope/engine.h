@@ -50,6 +50,12 @@ size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out);
 /* The config the engine was created with (in force at t = 0 unless a switch came at 0). */
 kvs_config kvs_engine_initial_config(const kvs_engine *e);
 
+/* For callers that keep snapshots (kvscope/timeline.h): a deterministic count of the operations
+ * the engine has done so far (what replaying them costs, roughly one heap move each), and the
+ * bytes kvs_engine_clone copies now. */
+uint64_t kvs_engine_work(const kvs_engine *e);
+size_t kvs_engine_footprint(const kvs_engine *e);
+
 /* Run to completion, switching to plan[k].cfg at decision point plan[k].at (ascending `at`;
  * equal to advancing to each `at` and calling kvs_engine_set_config there). A switch whose time
  * comes after the run has ended does nothing. Returns the number of switches that were applied,

@@ -146,6 +146,9 @@ struct kvs_engine {
     kvs_switch *sw;
     size_t sw_len, sw_cap;
     kvs_config cfg0; /* as created */
+    /* Operations done so far (heap moves, blocks scanned, keys computed, decision points):
+     * a deterministic measure of what replaying from a snapshot costs (kvs_engine_work). */
+    uint64_t work;
 };
 
 /* ---------------------------------------------------------------- allocation */
@@ -291,12 +294,14 @@ static void q_sift_down(qent *q, size_t len, size_t i)
 static void q_push(kvs_engine *e, size_t i)
 {
     qent x = {policy_key(e, i), arrival_rank(e, i)};
+    e->work++;
     e->q[e->q_len] = x;
     q_sift_up(e->q, e->q_len++);
 }
 
 static void q_pop(kvs_engine *e)
 {
+    e->work++;
     e->q[0] = e->q[--e->q_len];
     if (e->q_len)
         q_sift_down(e->q, e->q_len, 0);
@@ -400,6 +405,7 @@ static void q_bulk_chunk(kvs_engine *e, size_t first, size_t last)
 static void q_bulk(kvs_engine *e, size_t first, size_t last)
 {
     const size_t chunk = (size_t)1 << 20;
+    e->work += last - first;
     for (size_t f = first; f < last; f += chunk)
         q_bulk_chunk(e, f, last - f < chunk ? last : f + chunk);
 }
@@ -410,6 +416,7 @@ static void q_rekey(kvs_engine *e)
     for (size_t k = e->s_head; k < e->n; k++)
         e->q[e->q_len++] = e->q[k];
     e->s_head = e->n;
+    e->work += e->q_len;
     for (size_t j = 0; j < e->q_len; j++)
         e->q[j].key = policy_key(e, q_req(e, j));
     for (size_t j = e->q_len / 4 + 1; j-- > 0;) /* every parent, from the last */
@@ -498,6 +505,7 @@ static void rb_list_insert(kvs_engine *e, size_t pos, rblock *k)
 
 static void run_insert(kvs_engine *e, int64_t e0, int64_t b, uint64_t seq, uint32_t req)
 {
+    e->work++;
     /* the first block whose last entry is later than e0 (after equal keys: admission order) */
     size_t lo = 0, hi = e->rb_len;
     while (lo < hi) {
@@ -572,6 +580,7 @@ static void run_remove_at(kvs_engine *e, size_t bi, size_t pos)
 
 static void run_remove(kvs_engine *e, uint32_t req, int64_t e0)
 {
+    e->work++;
     size_t lo = 0, hi = e->rb_len; /* the first block whose last entry is >= e0 */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1034,6 +1043,20 @@ kvs_config kvs_engine_config(const kvs_engine *e) { return e->cfg; }
 
 kvs_config kvs_engine_initial_config(const kvs_engine *e) { return e->cfg0; }
 
+uint64_t kvs_engine_work(const kvs_engine *e) { return e->work; }
+
+size_t kvs_engine_footprint(const kvs_engine *e)
+{
+    size_t n = e->n, per = sizeof *e->r + sizeof *e->q + sizeof *e->lat;
+    per += e->base_pred ? sizeof *e->base_pred : 0;
+    per += e->is_long ? sizeof *e->is_long : 0;
+    per += e->by_arrival ? sizeof *e->by_arrival : 0;
+    per += e->rank_of ? sizeof *e->rank_of : 0;
+    per += e->seg_of ? sizeof *e->seg_of : 0;
+    return sizeof *e + n * per + e->rb_cap * sizeof *e->rb + e->rb_len * sizeof **e->rb +
+           e->ch_cap * sizeof *e->ch + e->seg_cap * sizeof *e->seg + e->sw_cap * sizeof *e->sw;
+}
+
 long kvs_engine_run_plan(kvs_engine *e, const kvs_switch *plan, size_t n)
 {
     long applied = 0;
@@ -1106,6 +1129,7 @@ static void la_range(kvs_engine *e, la_pos *p, int64_t hi, bool eval, bool j_in,
     const int64_t M = e->M, A_tot = p->A_tot, C_tot = p->C_tot;
     int64_t P_A = p->P_A, P_C = p->P_C; /* kept in registers: the blocks cannot alias them */
     size_t bi = p->bi, nb = e->rb_len;
+    e->work += 1 + (nb - bi); /* at most the blocks left (an upper bound, cheap to count) */
     uint32_t x = p->x;
     while (bi < nb) {
         rblock *k = e->rb[bi];
@@ -1277,6 +1301,7 @@ static void complete_due(kvs_engine *e)
         rs->done = e->w->requests[i].output;
         rs_set_state(rs, KVS_REQ_DONE);
         int64_t lat = t - e->w->requests[i].arrival;
+        e->work++;
         e->lat[e->completed++] = lat;
         e->latency_sum += lat;
         e->present_arrivals -= e->w->requests[i].arrival;
@@ -1288,6 +1313,7 @@ static void complete_due(kvs_engine *e)
  * the completions due at the new now are left to complete_due. */
 static void advance_clock(kvs_engine *e, int64_t count)
 {
+    e->work++;
     int64_t t0 = e->now, t1 = t0 + count;
     /* sum over u = t0+1..t1 of m0 + (u - t0) * C, with m0 the batch's memory extended to t0 */
     int64_t m0 = e->A + t0 * e->C;
@@ -1310,6 +1336,7 @@ static void decide(kvs_engine *e)
 {
     int64_t t = e->now;
     e->key_now = t;
+    e->work++;
     const kvs_request *req = e->w->requests;
 
     /* 2. arrivals; many at once (at least 8, and an eighth of the run, which bounds the cost

@@ -1,6 +1,13 @@
-/* timeline.c: moving through time with a deterministic engine: snapshots every `interval` steps
- * (thinned out by doubling the interval when there are too many) plus replay, and the log of
- * config switches that a replay re-applies at their decision points. */
+/* timeline.c: moving through time with a deterministic engine: snapshots plus replay, and the log
+ * of config switches that a replay re-applies at their decision points.
+ *
+ * When to snapshot: a snapshot costs a copy of the engine (kvs_engine_footprint bytes), a seek
+ * costs the replay from the snapshot before it (the engine's work since). So a snapshot is taken
+ * once the work since the last one would take about as long as the copy, BYTES_PER_OP bytes per
+ * operation, times 2^thin; when there are too many, thin grows and every other one goes. For a
+ * 100 000-request workload that is every few thousand steps of a built-in policy, and nearly every
+ * step of a plugin that re-keys 100 000 waiting requests each time: a fixed step interval was
+ * wrong for one or the other (16 steps made the first seconds of a big run all copying). */
 #include "kvscope/timeline.h"
 
 #include <stdio.h>
@@ -11,9 +18,13 @@
 #define SNAPSHOT_BUDGET_BYTES ((size_t)256 << 20)
 #define MIN_SNAPSHOTS 4
 #define MAX_SNAPSHOTS 256
+/* Copying this many bytes of engine state takes about as long as one engine operation (a heap
+ * move, a block of the lookahead scan): measured with the UI's big.yaml, docs/UI.md. */
+#define BYTES_PER_OP 64.0
 
 typedef struct {
     int64_t t;
+    uint64_t work; /* kvs_engine_work at t */
     kvs_engine *e;
 } snapshot;
 
@@ -23,7 +34,8 @@ struct kvs_timeline {
     kvs_engine *cur;
     snapshot *snaps; /* sorted by t; snaps[0] is t = 0 */
     size_t n_snaps, max_snaps;
-    int64_t interval;
+    unsigned thin;  /* snapshots are 2^thin copies' worth of work apart */
+    int64_t stride; /* steps per engine call while going forward, adapted to the work it does */
     kvs_switch *sw; /* recorded switches, sorted by `at` */
     size_t sw_len, sw_cap;
     int64_t furthest;
@@ -62,9 +74,11 @@ static int start(kvs_timeline *tl, kvs_config cfg, char *why, size_t n)
         return -1;
     tl->initial = cfg;
     tl->snaps[0].t = 0;
+    tl->snaps[0].work = kvs_engine_work(tl->cur);
     tl->snaps[0].e = kvs_engine_clone(tl->cur);
     tl->n_snaps = 1;
-    tl->interval = 16;
+    tl->thin = 0;
+    tl->stride = 16;
     tl->furthest = 0;
     return 0;
 }
@@ -102,19 +116,29 @@ const kvs_engine *kvs_timeline_engine(const kvs_timeline *tl) { return tl->cur; 
 int64_t kvs_timeline_now(const kvs_timeline *tl) { return kvs_engine_now(tl->cur); }
 int64_t kvs_timeline_furthest(const kvs_timeline *tl) { return tl->furthest; }
 
-/* Keep a snapshot when `interval` steps have passed since the last one; when there are too many,
- * double the interval and keep every other one (t = 0 always stays). */
+/* The work after which the next snapshot is due (see the top of the file). */
+static double snapshot_work(const kvs_timeline *tl)
+{
+    return (double)kvs_engine_footprint(tl->cur) / BYTES_PER_OP * (double)(1u << tl->thin);
+}
+
+/* Keep a snapshot when enough work has been done since the last one; when there are too many,
+ * double the spacing and keep every other one (t = 0 always stays). */
 static void maybe_snapshot(kvs_timeline *tl)
 {
+    const snapshot *last = &tl->snaps[tl->n_snaps - 1];
     int64_t now = kvs_engine_now(tl->cur);
-    if (now < tl->snaps[tl->n_snaps - 1].t + tl->interval)
+    uint64_t work = kvs_engine_work(tl->cur);
+    if (now <= last->t || (double)(work - last->work) < snapshot_work(tl))
         return;
     tl->snaps[tl->n_snaps].t = now;
+    tl->snaps[tl->n_snaps].work = work;
     tl->snaps[tl->n_snaps].e = kvs_engine_clone(tl->cur);
     tl->n_snaps++;
     if (tl->n_snaps <= tl->max_snaps)
         return;
-    tl->interval *= 2;
+    if (tl->thin < 30)
+        tl->thin++;
     size_t keep = 1;
     for (size_t i = 1; i < tl->n_snaps; i++) {
         if (i % 2 == 0 || i == tl->n_snaps - 1)
@@ -148,12 +172,18 @@ static void forward(kvs_timeline *tl, int64_t t)
     while (kvs_engine_now(tl->cur) < t && !kvs_engine_done(tl->cur)) {
         int64_t now = kvs_engine_now(tl->cur);
         int64_t target = next_switch_after(tl, now);
-        int64_t snap_due = tl->snaps[tl->n_snaps - 1].t + tl->interval;
-        if (snap_due > now && snap_due < target)
-            target = snap_due;
+        /* a stride at a time, so that a snapshot comes near where its work is due */
+        if (tl->stride < target - now)
+            target = now + tl->stride;
         if (t < target)
             target = t;
+        uint64_t w0 = kvs_engine_work(tl->cur);
         kvs_engine_advance_to(tl->cur, target);
+        double did = (double)(kvs_engine_work(tl->cur) - w0), due = snapshot_work(tl);
+        if (did * 8 < due && target - now == tl->stride && tl->stride < ((int64_t)1 << 40))
+            tl->stride *= 2;
+        else if (did > due / 2 && tl->stride > 1)
+            tl->stride /= 2;
         maybe_snapshot(tl);
         apply_switches_at_now(tl);
     }
