@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "kvscope/timeline.h"
 #include "ui/term.h"
@@ -1050,10 +1053,23 @@ int kvs_ui_race(const kvs_scenario *s, const kvs_config *cfg, size_t n, const kv
     return ui_main(s, cfg[0], cfg + 1, n > 4 ? 3 : n - 1, opt);
 }
 
+/* Stepping back restores a snapshot, a copy of the engine (megabytes for a big workload). glibc
+ * serves such sizes with fresh mmap()s and gives them back on free(), so every copy page-faults
+ * its way in: 29 ms for a 10 MB engine on the CI machine, against 0.3 ms when the memory is
+ * reused (measured, docs/UI.md). The view keeps freed memory for reuse instead. */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twins, size_t ntw,
                    const kvs_ui_options *opt)
 {
     char why[256];
+    keep_freed_memory();
     kvs_timeline *tl = kvs_timeline_new(&s->workload, cfg, why, sizeof why);
     if (!tl) {
         fprintf(stderr, "kvscope: %s\n", why);
@@ -1123,24 +1139,38 @@ static int ui_main(const kvs_scenario *s, kvs_config cfg, const kvs_config *twin
         if (!answer_first && !st->paused && !st->help && !all_done(st))
             advance(st);
         answer_first = false;
-        if (st->dirty || st->drawn_t != now_t(st) || st->story_behind)
-            draw(st);
-        if (key_log && key_at >= 0) {
-            fprintf(key_log, "%.3f %.3f\n", ui_term_clock_ms() - key_at, cpu_ms() - key_cpu_at);
-            fflush(key_log);
-            key_at = -1;
+        /* A key typed while simulating is answered before this frame is drawn: drawing a frame
+         * the key is about to change would only make it wait longer. (Not while an answer is
+         * still to be drawn, so held keys cannot starve the screen.) */
+        int ch = ERR;
+        if (key_at < 0) {
+            wtimeout(stdscr, 0);
+            ch = wgetch(stdscr);
         }
-        /* A story still replaying goes on in the next frame (a slice at a time, keys between). */
-        wtimeout(stdscr, st->story_behind ? 1 : wait_ms(st));
+        bool early = ch != ERR;
         double wait_from = ui_term_clock_ms();
-        int ch = wgetch(stdscr);
-        if (ch == ERR)
-            continue;
+        if (!early) {
+            if (st->dirty || st->drawn_t != now_t(st) || st->story_behind)
+                draw(st);
+            if (key_log && key_at >= 0) {
+                fprintf(key_log, "%.3f %.3f\n", ui_term_clock_ms() - key_at,
+                        cpu_ms() - key_cpu_at);
+                fflush(key_log);
+                key_at = -1;
+            }
+            /* A story still replaying goes on in the next frame (a slice at a time, keys
+             * between). */
+            wtimeout(stdscr, st->story_behind ? 1 : wait_ms(st));
+            wait_from = ui_term_clock_ms();
+            ch = wgetch(stdscr);
+            if (ch == ERR)
+                continue;
+        }
         /* When the key came is not known: if wgetch waited, it came just now; if it was already
          * waiting in the input, it may have come as early as the start of this turn's
          * simulation and drawing, and the log counts from there (an upper bound). */
         double read_at = ui_term_clock_ms();
-        bool waited = read_at - wait_from > 1.0;
+        bool waited = !early && read_at - wait_from > 1.0;
         key_at = waited ? read_at : busy_from;
         key_cpu_at = waited ? cpu_ms() : busy_cpu_from;
         answer_first = true;
