@@ -42,6 +42,12 @@ if [ -f scenarios/azure-conv-10x.yaml ] && [ -f scenarios/traces/azure-conv-1h.c
         printf "   median %.3f  min %.3f  max %.3f\n", a[int((NR+1)/2)]/1000, a[1]/1000, a[NR]/1000 }'
 fi
 
+$CC -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc -D_DEFAULT_SOURCE bench/timeline_bench.c \
+    build/libkvscope-app.a build/libkvscope.a $libs -o "$out/timeline_bench"
+echo "== timeline (the UI's history: snapshots on the way forward, replay to step back)"
+"$out/timeline_bench" tests/ui/big.yaml "$reps"
+BENCH_GLIBC_DEFAULTS=1 "$out/timeline_bench" tests/ui/big.yaml "$reps" | sed 's/^   \(fo\)/   glibc defaults: \1/'
+
 if [ -f bench/frame_bench.c ]; then
     $CC -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -Isrc $(pkg-config --cflags ncursesw) \
         -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE_EXTENDED bench/frame_bench.c \
