@@ -5,13 +5,27 @@
 
 #include "ui/view.h"
 
+/* A labelled row. A value too wide for the panel (40 columns on a 120-column terminal) first
+ * loses its double spaces, then is cut with a visible '~' at the end, never silently. */
 static void row(WINDOW *w, int y, const ui_palette *p, const char *label, ui_role r,
                 const char *text)
 {
     if (y >= getmaxy(w) - 1)
         return;
+    int room = getmaxx(w) - 13;
     ui_put_text(w, y, 2, p, UI_ROLE_DIM, label, 9);
-    ui_put_text(w, y, 11, p, r, text, getmaxx(w) - 13);
+    char tight[256];
+    if (ui_text_width(text) > room && strlen(text) < sizeof tight) {
+        size_t n = 0;
+        for (const char *s = text; *s; s++)
+            if (!(s[0] == ' ' && s[1] == ' '))
+                tight[n++] = *s;
+        tight[n] = '\0';
+        text = tight;
+    }
+    int used = ui_put_text(w, y, 11, p, r, text, room);
+    if (ui_text_width(text) > room && room > 1 && used > 0)
+        ui_put_text(w, y, 11 + room - 1, p, UI_ROLE_DIM, "~", 1);
 }
 
 static void fmt_opt(int64_t x, char *buf, size_t n)
@@ -91,8 +105,8 @@ void inspector_draw(WINDOW *w, const ui_view *v)
 
     ui_fmt_num(ri.prompt, a, sizeof a);
     ui_fmt_num(ri.output, b, sizeof b);
-    ui_fmt_num(ri.volume, c, sizeof c);
-    snprintf(line, sizeof line, "prompt %s  output %s  volume %s", a, b, c);
+    ui_fmt_count(ri.volume, c, sizeof c);
+    snprintf(line, sizeof line, "prompt %s  out %s  vol %s", a, b, c);
     row(w, y++, p, "size", UI_ROLE_VALUE, line);
 
     /* Progress as a bar: output tokens produced across all residencies. */
@@ -121,8 +135,7 @@ void inspector_draw(WINDOW *w, const ui_view *v)
                  b);
         break;
     case KVS_REQ_WAITING:
-        snprintf(line, sizeof line, "none: waiting (rebuilds %lld on admission)",
-                 (long long)ri.residency_prompt);
+        snprintf(line, sizeof line, "none: waiting, rebuilds %lld", (long long)ri.residency_prompt);
         break;
     case KVS_REQ_PENDING:
         snprintf(line, sizeof line, "none: arrives at t=%lld", (long long)ri.arrival);
@@ -155,8 +168,12 @@ void inspector_draw(WINDOW *w, const ui_view *v)
     snprintf(line, sizeof line, "latency %s  TTFT %s  waited %s", a, b, c);
     row(w, y++, p, "metrics", UI_ROLE_VALUE, line);
 
-    snprintf(line, sizeof line, "%lld", (long long)ri.evictions);
-    row(w, y++, p, "evicted", ri.evictions ? UI_ROLE_BAD : UI_ROLE_VALUE, line);
+    /* evictions only when there were some (the row below marks each one too): the story needs
+     * the room on a short panel */
+    if (ri.evictions > 0) {
+        snprintf(line, sizeof line, "%lld", (long long)ri.evictions);
+        row(w, y++, p, "evicted", UI_ROLE_BAD, line);
+    }
 
     /* The residencies, from the engine's history: "15-40 evicted, 45-now". */
     if (y < H - 1) {

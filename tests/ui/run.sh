@@ -187,6 +187,21 @@ else
 fi
 stop $s
 
+# ---- the inspector fits a 40-column panel (a 120-column terminal): long-1 of the classroom
+# waits at t=300 under svf (prompt 700, output 600: volume 700*600 + 600*601/2 = 600 300) ----
+s=narrow
+start $s "scenarios/classroom.yaml --paused --ascii --no-color" >/dev/null
+T send-keys -t $s -N 300 Right
+wait_for $s "stepped to t=300" 10
+T send-keys -t $s Tab Tab Tab
+if wait_for $s "request long-1" && screen $s | grep -q "size     prompt 700 out 600 vol 600k" &&
+    screen $s | grep -q "holds    none: waiting, rebuilds 700"; then
+    ok "a 40-column inspector shows whole values (prompt 700 out 600 vol 600k, rebuilds 700)"
+else
+    bad "a 40-column inspector shows whole values" $s
+fi
+stop $s
+
 # ---- a policy switch reorders the queue and is marked on the time axis ----
 s=switch
 start $s "'$tiny' --paused --ascii --no-color" >/dev/null
