@@ -610,7 +610,10 @@ static void scroll_cols(ui_state *st, int64_t cols)
     int64_t steps = cps > 1 ? cols / cps : cols * ui_zoom_steps_per_col(st->zoom);
     if (steps == 0)
         steps = cols > 0 ? 1 : -1;
-    int64_t limit = kvs_timeline_furthest(st->tl);
+    int64_t limit = 0; /* in a race, as far as any lane has gone */
+    for (size_t k = 0; k < nlanes(st); k++)
+        if (kvs_timeline_furthest(lane_tl(st, k)) > limit)
+            limit = kvs_timeline_furthest(lane_tl(st, k));
     int64_t t0 = st->t0 + steps;
     if (t0 > limit)
         t0 = limit;
