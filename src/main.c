@@ -578,16 +578,21 @@ typedef struct {
     int switch_choice[MAX_SWITCHES];
 } options;
 
+/* cfg ordered by the --policy-plugin's key (admission and information kept). */
+static kvs_config with_plugin(kvs_config cfg, const options *o)
+{
+    cfg.policy = KVS_POLICY_PLUGIN;
+    cfg.key_fn = o->plugin.key_fn;
+    cfg.key_user = NULL;
+    cfg.key_name = o->plugin.key_name;
+    return cfg;
+}
+
 /* One entry of --policies (compare, opt): its config and the name its row shows. */
 static kvs_config listed_config(const kvs_scenario *sc, const options *o, int choice,
                                 const char **name)
 {
-    kvs_config base = sc->config;
-    if (choice == PLUGIN_CHOICE) {
-        base.key_fn = o->plugin.key_fn;
-        base.key_user = NULL;
-        base.key_name = o->plugin.key_name;
-    }
+    kvs_config base = choice == PLUGIN_CHOICE ? with_plugin(sc->config, o) : sc->config;
     kvs_config cfg = resolve_config(base, choice, &o->config);
     *name = choice == PLUGIN_CHOICE ? kvs_config_policy_name(cfg) : kvs_choice_at(choice)->name;
     return cfg;
@@ -942,7 +947,18 @@ static int write_run_report(FILE *f, void *ctx)
     return kvs_report_write(f, j->format, j->engine, j->meta);
 }
 
-static int write_decisions(FILE *f, void *ctx);
+/* run --decisions: the log drives the engine, with the --switch plan */
+typedef struct {
+    kvs_engine *e;
+    const kvs_switch *plan;
+    size_t n;
+} plan_job;
+
+static int write_decisions(FILE *f, void *ctx)
+{
+    const plan_job *pj = ctx;
+    return kvs_decisions_write_run(f, pj->e, pj->plan, pj->n);
+}
 
 static int write_compare_report(FILE *f, void *ctx)
 {
@@ -975,41 +991,15 @@ static int deliver(const char *path, kvs_write_fn fn, report_job *job)
 
 /* ---------------------------------------------------------------- commands */
 
-/* The engine of a single-config command (run, render, explain) on a loaded scenario. Returns 0
- * with *out set, or an exit status after saying why: 2 for a configuration or workload the engine
- * refuses, 1 when memory ran out (the scenario itself was validated). */
-static int new_engine(command cmd, const kvs_scenario *sc, const char *path, const options *o,
-                      kvs_engine **out)
-{
-    *out = NULL;
-    kvs_config cfg;
-    int rc = single_config(cmd, sc, o, &cfg);
-    if (rc)
-        return rc;
-    char why[512] = "";
-    *out = kvs_engine_new(&sc->workload, cfg, why, sizeof why);
-    if (*out)
-        return 0;
-    fprintf(stderr, "kvscope: %s: %s\n", path, why[0] ? why : "cannot simulate");
-    return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
-}
-
 /* The --switch list as engine switches: each applies its choice to the config before it, as the
  * view's keys do (a preset sets all three; sjf/svf on information `none` take `exact`). Returns
  * 0, or 2 after saying which switch gives an invalid configuration. */
 static int switch_plan(command cmd, kvs_config cur, const options *o, kvs_switch *plan)
 {
     for (size_t k = 0; k < o->nswitch; k++) {
-        kvs_config next;
-        if (o->switch_choice[k] == PLUGIN_CHOICE) {
-            next = cur;
-            next.policy = KVS_POLICY_PLUGIN;
-            next.key_fn = o->plugin.key_fn;
-            next.key_user = NULL;
-            next.key_name = o->plugin.key_name;
-        } else {
-            next = kvs_config_choose(cur, o->switch_choice[k]);
-        }
+        kvs_config next = o->switch_choice[k] == PLUGIN_CHOICE
+                              ? with_plugin(cur, o)
+                              : kvs_config_choose(cur, o->switch_choice[k]);
         char why[300], desc[120];
         if (!kvs_config_valid(next, why, sizeof why)) {
             describe_config(next, desc, sizeof desc);
@@ -1025,6 +1015,28 @@ static int switch_plan(command cmd, kvs_config cur, const options *o, kvs_switch
     return 0;
 }
 
+/* The engine of a single-config command (run, render, explain) on a loaded scenario, and its
+ * --switch plan (plan[0..o->nswitch)). Returns 0 with *out set, or an exit status after saying
+ * why: 2 for a configuration or workload the engine refuses, 1 when memory ran out (the scenario
+ * itself was validated). */
+static int new_engine(command cmd, const kvs_scenario *sc, const char *path, const options *o,
+                      kvs_engine **out, kvs_switch *plan)
+{
+    *out = NULL;
+    kvs_config cfg;
+    int rc = single_config(cmd, sc, o, &cfg);
+    if (rc == 0)
+        rc = switch_plan(cmd, cfg, o, plan);
+    if (rc)
+        return rc;
+    char why[512] = "";
+    *out = kvs_engine_new(&sc->workload, cfg, why, sizeof why);
+    if (*out)
+        return 0;
+    fprintf(stderr, "kvscope: %s: %s\n", path, why[0] ? why : "cannot simulate");
+    return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
+}
+
 /* After a run with switches: say which came too late to apply (the run had ended). */
 static void note_late_switches(const kvs_engine *e, const kvs_switch *plan, size_t n)
 {
@@ -1036,12 +1048,6 @@ static void note_late_switches(const kvs_engine *e, const kvs_switch *plan, size
                     kvs_config_policy_name(plan[k].cfg), plan[k].at, end);
 }
 
-typedef struct {
-    kvs_engine *e;
-    const kvs_switch *plan;
-    size_t n;
-} plan_job;
-
 static int cmd_run(const args *a, const options *o)
 {
     if (!a->scenario)
@@ -1052,17 +1058,12 @@ static int cmd_run(const args *a, const options *o)
     if (rc)
         return rc;
     kvs_engine *e;
-    if ((rc = new_engine(CMD_RUN, &sc, a->scenario, o, &e)) != 0) {
+    kvs_switch plan[MAX_SWITCHES];
+    if ((rc = new_engine(CMD_RUN, &sc, a->scenario, o, &e, plan)) != 0) {
         kvs_scenario_free(&sc);
         return rc;
     }
     kvs_engine_keep_history(e, false); /* a report never draws */
-    kvs_switch plan[MAX_SWITCHES];
-    if ((rc = switch_plan(CMD_RUN, kvs_engine_config(e), o, plan)) != 0) {
-        kvs_engine_free(e);
-        kvs_scenario_free(&sc);
-        return rc;
-    }
     if (a->seen[F_DECISIONS]) { /* the log drives the engine to the end itself */
         char dwhy[512];
         plan_job pj = {e, plan, o->nswitch};
@@ -1146,12 +1147,6 @@ static int cmd_compare(const args *a, const options *o)
     free(rows);
     kvs_scenario_free(&sc);
     return rc;
-}
-
-static int write_decisions(FILE *f, void *ctx)
-{
-    const plan_job *pj = ctx;
-    return kvs_decisions_write_run(f, pj->e, pj->plan, pj->n);
 }
 
 /* `kvscope opt`: the exact optima of a tiny scenario and each policy's distance to them. */
@@ -1238,13 +1233,8 @@ static int cmd_render(const args *a, const options *o)
     if (rc)
         return rc;
     kvs_engine *e;
-    if ((rc = new_engine(CMD_RENDER, &sc, a->scenario, o, &e)) != 0) {
-        kvs_scenario_free(&sc);
-        return rc;
-    }
     kvs_switch plan[MAX_SWITCHES];
-    if ((rc = switch_plan(CMD_RENDER, kvs_engine_config(e), o, plan)) != 0) {
-        kvs_engine_free(e);
+    if ((rc = new_engine(CMD_RENDER, &sc, a->scenario, o, &e, plan)) != 0) {
         kvs_scenario_free(&sc);
         return rc;
     }
@@ -1269,20 +1259,15 @@ static int cmd_explain(const args *a, const options *o)
     if (rc)
         return rc;
     kvs_engine *e = NULL;
+    kvs_switch plan[MAX_SWITCHES];
     long req = kvs_find_request(&sc.workload, a->value[F_REQUEST]);
     if (req < 0) {
         fprintf(stderr, "kvscope: %s has no request '%s': give an id from its requests (or a "
                         "1-based number for requests without ids)\n",
                 a->scenario, a->value[F_REQUEST]);
         rc = EXIT_USAGE;
-    } else if ((rc = new_engine(CMD_EXPLAIN, &sc, a->scenario, o, &e)) == 0) {
+    } else if ((rc = new_engine(CMD_EXPLAIN, &sc, a->scenario, o, &e, plan)) == 0) {
         kvs_engine_keep_history(e, false);
-        kvs_switch plan[MAX_SWITCHES];
-        if ((rc = switch_plan(CMD_EXPLAIN, kvs_engine_config(e), o, plan)) != 0) {
-            kvs_engine_free(e);
-            kvs_scenario_free(&sc);
-            return rc;
-        }
         if (kvs_explain_write(stdout, e, (size_t)req, plan, o->nswitch) != 0 ||
             fflush(stdout) != 0) {
             fprintf(stderr, "kvscope: cannot write to standard output\n");
