@@ -1037,9 +1037,11 @@ static int new_engine(command cmd, const kvs_scenario *sc, const char *path, con
     return strncmp(why, "out of memory", 13) == 0 ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
-/* After a run with switches: say which came too late to apply (the run had ended). */
-static void note_late_switches(const kvs_engine *e, const kvs_switch *plan, size_t n)
+/* Run e to the end with the --switch plan, then say which switches came too late to apply (the
+ * run had ended). */
+static void run_plan(kvs_engine *e, const kvs_switch *plan, size_t n)
 {
+    kvs_engine_run_plan(e, plan, n);
     int64_t end = kvs_engine_now(e);
     for (size_t k = 0; k < n; k++)
         if (plan[k].at >= end)
@@ -1074,8 +1076,7 @@ static int cmd_run(const args *a, const options *o)
             return EXIT_RUNTIME;
         }
     }
-    kvs_engine_run_plan(e, plan, o->nswitch);
-    note_late_switches(e, plan, o->nswitch);
+    run_plan(e, plan, o->nswitch);
     kvs_report_meta meta = report_meta(&sc);
     report_job job = {.format = o->format, .engine = e, .meta = &meta};
     rc = deliver(o->output, write_run_report, &job);
@@ -1238,8 +1239,7 @@ static int cmd_render(const args *a, const options *o)
         kvs_scenario_free(&sc);
         return rc;
     }
-    kvs_engine_run_plan(e, plan, o->nswitch);
-    note_late_switches(e, plan, o->nswitch);
+    run_plan(e, plan, o->nswitch);
     kvs_svg_options so = {sc.name, sc.step_ms, o->from, o->to,
                           kvs_bound_total_latency(&sc.workload)};
     report_job job = {.engine = e, .ctx = &so};

@@ -49,6 +49,9 @@ typedef struct {
 size_t kvs_engine_switches(const kvs_engine *e, const kvs_switch **out);
 /* The config the engine was created with (in force at t = 0 unless a switch came at 0). */
 kvs_config kvs_engine_initial_config(const kvs_engine *e);
+/* The config decision point 0 used: the initial one, or a switch made at 0. *later (may be NULL)
+ * is the index in kvs_engine_switches of the first switch made after 0. */
+kvs_config kvs_engine_start_config(const kvs_engine *e, size_t *later);
 
 /* For callers that keep snapshots (kvscope/timeline.h): a deterministic count of the operations
  * the engine has done so far (what replaying them costs, roughly one heap move each), and the

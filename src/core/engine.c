@@ -1043,6 +1043,14 @@ kvs_config kvs_engine_config(const kvs_engine *e) { return e->cfg; }
 
 kvs_config kvs_engine_initial_config(const kvs_engine *e) { return e->cfg0; }
 
+kvs_config kvs_engine_start_config(const kvs_engine *e, size_t *later)
+{
+    bool at0 = e->sw_len > 0 && e->sw[0].at == 0;
+    if (later)
+        *later = at0 ? 1 : 0;
+    return at0 ? e->sw[0].cfg : e->cfg0;
+}
+
 uint64_t kvs_engine_work(const kvs_engine *e) { return e->work; }
 
 size_t kvs_engine_footprint(const kvs_engine *e)

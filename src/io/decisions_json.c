@@ -139,14 +139,16 @@ int kvs_explain_write(FILE *f, kvs_engine *e, size_t req, const kvs_switch *plan
     int rc = kvs_decisions_run_plan(d, e, plan, n, feed, &c);
     const kvs_workload *w = kvs_engine_workload(e);
     char id[64];
-    kvs_config cfg = kvs_engine_initial_config(e);
+    size_t later;
+    kvs_config cfg = kvs_engine_start_config(e, &later);
     fprintf(f, "request %s under %s (admission %s, information %s)",
             kvs_request_label(w, req, id, sizeof id), kvs_config_policy_name(cfg),
             kvs_admission_name(cfg.admission), kvs_information_name(cfg.information));
     const kvs_switch *sw;
     size_t nsw = kvs_engine_switches(e, &sw);
-    for (size_t k = 0; k < nsw; k++)
-        fprintf(f, "%s %s (%s, %s) from %lld", k ? "," : ", then", kvs_config_policy_name(sw[k].cfg),
+    for (size_t k = later; k < nsw; k++)
+        fprintf(f, "%s %s (%s, %s) from %lld", k > later ? "," : ", then",
+                kvs_config_policy_name(sw[k].cfg),
                 kvs_admission_name(sw[k].cfg.admission),
                 kvs_information_name(sw[k].cfg.information), (long long)sw[k].at);
     fputs(":\n", f);

@@ -202,11 +202,9 @@ int kvs_render_svg(FILE *f, const kvs_engine *e, const kvs_svg_options *o)
         fr.ymax = 1;
 
     /* ---- header */
-    kvs_config cfg0 = kvs_engine_initial_config(e);
+    kvs_config cfg0 = kvs_engine_start_config(e, NULL);
     const kvs_switch *sw;
     size_t nsw = kvs_engine_switches(e, &sw);
-    if (nsw > 0 && sw[0].at == 0)
-        cfg0 = sw[0].cfg;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
                "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Helvetica, Arial, "

@@ -180,21 +180,6 @@ static bool json_config_fields(cJSON *o, const kvs_report_meta *meta, int64_t me
     return json_int(o, "dropped", meta ? meta->dropped : 0);
 }
 
-/* The config in force at t = 0 (a switch made at 0 replaces the initial one), and the switches
- * made later: *first is the index of the first of them in *sw. */
-static kvs_config config_at_start(const kvs_engine *e, const kvs_switch **sw, size_t *nsw,
-                                  size_t *first)
-{
-    kvs_config cfg = kvs_engine_initial_config(e);
-    *nsw = kvs_engine_switches(e, sw);
-    *first = 0;
-    if (*nsw > 0 && (*sw)[0].at == 0) {
-        cfg = (*sw)[0].cfg;
-        *first = 1;
-    }
-    return cfg;
-}
-
 /* Print obj compactly to f (no newline) and free it. */
 static int json_emit(FILE *f, cJSON *obj)
 {
@@ -257,8 +242,8 @@ int kvs_report_json(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     kvs_summary s;
     kvs_engine_summary(e, &s);
     const kvs_switch *sw;
-    size_t nsw, first;
-    kvs_config cfg = config_at_start(e, &sw, &nsw, &first);
+    size_t nsw = kvs_engine_switches(e, &sw), first;
+    kvs_config cfg = kvs_engine_start_config(e, &first);
     const kvs_workload *w = kvs_engine_workload(e);
 
     cJSON *summary = cJSON_CreateObject();
@@ -382,8 +367,8 @@ int kvs_report_text(FILE *f, const kvs_engine *e, const kvs_report_meta *meta)
     kvs_summary s;
     kvs_engine_summary(e, &s);
     const kvs_switch *sw;
-    size_t nsw, first;
-    kvs_config cfg = config_at_start(e, &sw, &nsw, &first);
+    size_t nsw = kvs_engine_switches(e, &sw), first;
+    kvs_config cfg = kvs_engine_start_config(e, &first);
     const kvs_workload *w = kvs_engine_workload(e);
     int64_t M = kvs_engine_memory_budget(e);
     char a[64], b[64], c[64];

@@ -1185,6 +1185,17 @@ static void test_run_plan(void **state)
     assert_int_equal(sw[0].at, 10);
     assert_int_equal(kvs_engine_initial_config(e).policy, KVS_POLICY_FCFS);
     assert_int_equal(kvs_engine_config(e).policy, KVS_POLICY_SVF);
+    size_t later = 9;
+    assert_int_equal(kvs_engine_start_config(e, &later).policy, KVS_POLICY_FCFS);
+    assert_int_equal(later, 0);
+    kvs_engine_free(e);
+
+    /* a switch at 0 is the config decision point 0 used; the later ones start after it */
+    kvs_switch plan0[2] = {{0, svf}, {10, fcfs}};
+    e = new_engine(&w, fcfs);
+    assert_int_equal(kvs_engine_run_plan(e, plan0, 2), 2);
+    assert_int_equal(kvs_engine_start_config(e, &later).policy, KVS_POLICY_SVF);
+    assert_int_equal(later, 1);
     kvs_engine_free(e);
 
     kvs_config bad = CFG(KVS_POLICY_SJF, KVS_ADMIT_LOOKAHEAD, KVS_INFO_NONE);
