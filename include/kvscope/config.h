@@ -76,6 +76,9 @@ kvs_config kvs_config_with_information(kvs_config cur, kvs_information info);
 /* The default admission for an information mode: lookahead when an estimate exists, else current. */
 kvs_admission kvs_default_admission(kvs_information info);
 
+/* The same scheduler: policy, admission, information and (for a plugin) key function. */
+bool kvs_config_same(kvs_config a, kvs_config b);
+
 /* Is the combination allowed (MODEL.md §4: `none` orders only with fcfs/spf and admits only with
  * `current`)? When not, writes a one-line reason with the fix into why[n] (if why != NULL). */
 bool kvs_config_valid(kvs_config c, char *why, size_t n);

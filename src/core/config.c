@@ -163,3 +163,9 @@ int kvs_config_choice_index(kvs_config c)
     }
     return (int)c.policy;
 }
+
+bool kvs_config_same(kvs_config a, kvs_config b)
+{
+    return a.policy == b.policy && a.admission == b.admission && a.information == b.information &&
+           a.key_fn == b.key_fn && a.key_user == b.key_user;
+}

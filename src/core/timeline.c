@@ -227,8 +227,7 @@ int kvs_timeline_back(kvs_timeline *tl)
 int kvs_timeline_set_config(kvs_timeline *tl, kvs_config cfg)
 {
     kvs_config had = kvs_engine_config(tl->cur);
-    if (had.policy == cfg.policy && had.admission == cfg.admission &&
-        had.information == cfg.information)
+    if (kvs_config_same(had, cfg))
         return 0;
     if (kvs_engine_set_config(tl->cur, cfg) < 0)
         return -1;

@@ -78,12 +78,6 @@ static void add_line(const char *s, void *user)
     }
 }
 
-static bool same_cfg(kvs_config a, kvs_config b)
-{
-    return a.policy == b.policy && a.admission == b.admission && a.information == b.information &&
-           a.key_fn == b.key_fn;
-}
-
 size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config initial,
                       const char *const **out)
 {
@@ -98,10 +92,10 @@ size_t ui_story_lines(ui_story *u, const kvs_engine *shown, long sel, kvs_config
     const kvs_switch *sw;
     size_t nsw = kvs_engine_switches(shown, &sw);
     int64_t now = kvs_engine_now(shown);
-    bool rebuild = !u->e || u->req != sel || !same_cfg(u->initial, initial) ||
+    bool rebuild = !u->e || u->req != sel || !kvs_config_same(u->initial, initial) ||
                    kvs_engine_now(u->e) > now || nsw < u->applied || u->applied > 64;
     for (size_t k = 0; !rebuild && k < u->applied; k++)
-        rebuild = sw[k].at != u->sw[k].at || !same_cfg(sw[k].cfg, u->sw[k].cfg);
+        rebuild = sw[k].at != u->sw[k].at || !kvs_config_same(sw[k].cfg, u->sw[k].cfg);
     if (rebuild) {
         drop(u);
         u->req = sel;

@@ -117,12 +117,9 @@ static bool plan_intact(const ui_state *st)
     size_t n = kvs_timeline_switches(st->tl, &sw);
     if (n != st->opt.nplan)
         return false;
-    for (size_t k = 0; k < n; k++) {
-        const kvs_config *a = &sw[k].cfg, *b = &st->opt.plan[k].cfg;
-        if (sw[k].at != st->opt.plan[k].at || a->policy != b->policy ||
-            a->admission != b->admission || a->information != b->information)
+    for (size_t k = 0; k < n; k++)
+        if (sw[k].at != st->opt.plan[k].at || !kvs_config_same(sw[k].cfg, st->opt.plan[k].cfg))
             return false;
-    }
     return true;
 }
 
@@ -529,8 +526,7 @@ static void switch_to(ui_state *st, kvs_config want, const char *what)
     char lane[32] = "";
     if (st->ntwin > 0)
         snprintf(lane, sizeof lane, "lane %zu: ", st->focus + 1);
-    if (had.policy == want.policy && had.admission == want.admission &&
-        had.information == want.information) {
+    if (kvs_config_same(had, want)) {
         set_status(st, "%salready %s%s%s", lane, config_name(had), st->pal.g.dot,
                    kvs_admission_name(had.admission));
         return;
